@@ -1,0 +1,201 @@
+/* instrument.c - loading instrument specs from INI files, and the exact
+ * conversions between decimal text and ticks/lots. */
+#include "instrument.h"
+
+#include <ini.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fixed.h"
+
+/* Sets (scale, units) so that step = units x 10^-scale exactly. */
+static lob_status_t set_step(const char *txt, int *scale, int64_t *units) {
+  int dec = fx_decimals(txt, strlen(txt));
+  if (dec < 0) return LOB_EPARSE;
+  int64_t v;
+  lob_status_t st = fx_parse_unsigned(txt, strlen(txt), dec, &v);
+  if (st != LOB_OK) return st;
+  if (v <= 0) return LOB_EINVAL;
+  *scale = dec;
+  *units = v;
+  return LOB_OK;
+}
+
+lob_status_t inst_set_tick(inst_spec_t *s, const char *tick_size) {
+  return set_step(tick_size, &s->px_scale, &s->tick);
+}
+
+lob_status_t inst_set_step(inst_spec_t *s, const char *qty_step) {
+  return set_step(qty_step, &s->qty_scale, &s->lot);
+}
+
+lob_status_t inst_price_parse(const inst_spec_t *s, const char *txt, size_t n, int64_t *ticks) {
+  int64_t v;
+  lob_status_t st = fx_parse_unsigned(txt, n, s->px_scale, &v);
+  if (st != LOB_OK) return st;
+  if (s->tick != 1) {
+    if (v % s->tick != 0) return LOB_EOFFGRID;
+    v /= s->tick;
+  }
+  *ticks = v;
+  return LOB_OK;
+}
+
+lob_status_t inst_qty_parse(const inst_spec_t *s, const char *txt, size_t n, int64_t *lots) {
+  int64_t v;
+  lob_status_t st = fx_parse_unsigned(txt, n, s->qty_scale, &v);
+  if (st != LOB_OK) return st;
+  if (s->lot != 1) {
+    if (v % s->lot != 0) return LOB_EOFFGRID;
+    v /= s->lot;
+  }
+  *lots = v;
+  return LOB_OK;
+}
+
+size_t inst_price_format(const inst_spec_t *s, int64_t ticks, char *buf, size_t cap) {
+  int64_t v;
+  if (fx_mul(ticks, s->tick, &v) != LOB_OK) return 0;
+  return fx_format(v, s->px_scale, s->px_scale, buf, cap);
+}
+
+size_t inst_qty_format(const inst_spec_t *s, int64_t lots, char *buf, size_t cap) {
+  int64_t v;
+  if (fx_mul(lots, s->lot, &v) != LOB_OK) return 0;
+  return fx_format(v, s->qty_scale, s->qty_scale, buf, cap);
+}
+
+lob_status_t inst_notional(const inst_spec_t *s, int64_t ticks, int64_t lots, int64_t *out) {
+  /* price = ticks*tick*10^-px_scale, qty = lots*lot*10^-qty_scale;
+   * notional in 1e-8 = price*qty*10^8. */
+  __int128 num = (__int128)ticks * s->tick * lots * s->lot;
+  int e = FX_MONEY_SCALE - s->px_scale - s->qty_scale;
+  if (e >= 0) {
+    for (int i = 0; i < e; i++) num *= 10;
+    if (num > INT64_MAX || num < INT64_MIN) return LOB_EOVERFLOW;
+    *out = (int64_t)num;
+    return LOB_OK;
+  }
+  __int128 d = 1;
+  for (int i = 0; i < -e; i++) d *= 10;
+  if (num / d > INT64_MAX || num / d < INT64_MIN) return LOB_EOVERFLOW;
+  /* Round half away from zero, the rule of fx_muldiv. */
+  __int128 q = num / d, r = num % d;
+  if (r < 0) r = -r;
+  if (2 * r >= d) q += num < 0 ? -1 : 1;
+  *out = (int64_t)q;
+  return LOB_OK;
+}
+
+/* --- INI loading ------------------------------------------------------- */
+
+typedef struct {
+  const char *symbol;
+  inst_spec_t *spec;
+  int found;
+  int have_tick, have_step, have_kind;
+  lob_err_t *err;
+  const char *path;
+  int failed; /* handler refused a key: message already in err */
+} load_ctx_t;
+
+static int copy_field(char *dst, size_t cap, const char *v) {
+  size_t n = strlen(v);
+  if (n == 0 || n >= cap) return 0;
+  memcpy(dst, v, n + 1);
+  return 1;
+}
+
+static int parse_rate(const char *v, int64_t *out) {
+  return fx_parse(v, strlen(v), FX_RATE_SCALE, out) == LOB_OK;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value) {
+  load_ctx_t *c = user;
+  if (strcmp(section, c->symbol) != 0) return 1;
+  c->found = 1;
+  inst_spec_t *s = c->spec;
+  int ok = 1;
+  int64_t v;
+  if (!strcmp(name, "kind")) {
+    if (!strcmp(value, "spot")) s->kind = INST_SPOT;
+    else if (!strcmp(value, "linear_perp")) s->kind = INST_LINEAR_PERP;
+    else ok = 0;
+    c->have_kind = ok;
+  } else if (!strcmp(name, "base")) {
+    ok = copy_field(s->base, sizeof s->base, value);
+  } else if (!strcmp(name, "quote")) {
+    ok = copy_field(s->quote, sizeof s->quote, value);
+  } else if (!strcmp(name, "settle")) {
+    ok = copy_field(s->settle, sizeof s->settle, value);
+  } else if (!strcmp(name, "tick_size")) {
+    ok = inst_set_tick(s, value) == LOB_OK;
+    c->have_tick = ok;
+  } else if (!strcmp(name, "qty_step")) {
+    ok = inst_set_step(s, value) == LOB_OK;
+    c->have_step = ok;
+  } else if (!strcmp(name, "min_qty")) {
+    /* Needs qty_step first: keys are read in file order. */
+    ok = c->have_step && inst_qty_parse(s, value, strlen(value), &s->min_qty) == LOB_OK;
+  } else if (!strcmp(name, "min_notional")) {
+    ok = fx_parse_unsigned(value, strlen(value), FX_MONEY_SCALE, &s->min_notional) == LOB_OK;
+  } else if (!strcmp(name, "max_leverage")) {
+    ok = fx_parse_unsigned(value, strlen(value), 2, &s->max_leverage) == LOB_OK;
+  } else if (!strcmp(name, "maker_fee")) {
+    ok = parse_rate(value, &s->maker_fee);
+  } else if (!strcmp(name, "taker_fee")) {
+    ok = parse_rate(value, &s->taker_fee);
+  } else if (!strcmp(name, "funding_interval_minutes")) {
+    ok = fx_parse_int(value, strlen(value), &v) == LOB_OK;
+    if (ok) s->funding_interval_ns = v * 60 * 1000000000LL;
+  } else {
+    lob_err_set(c->err, LOB_ECONFIG, "%s: [%s] unknown key '%s'", c->path, section, name);
+    c->failed = 1;
+    return 0;
+  }
+  if (!ok) {
+    lob_err_set(c->err, LOB_ECONFIG, "%s: [%s] bad value for '%s': '%s'", c->path, section, name,
+                value);
+    c->failed = 1;
+    return 0;
+  }
+  return 1;
+}
+
+lob_status_t inst_load(const char *path, const char *symbol, inst_spec_t *out, lob_err_t *err) {
+  inst_spec_t s;
+  memset(&s, 0, sizeof s);
+  load_ctx_t c = {.symbol = symbol, .spec = &s, .err = err, .path = path};
+  FILE *f = fopen(path, "r");
+  if (!f) return lob_err_set(err, LOB_ENOTFOUND, "%s: cannot open instrument file", path);
+  int line = ini_parse_file(f, handler, &c);
+  fclose(f);
+  if (line != 0) {
+    if (c.failed) return lob_err_prefix(err, "line %d", line), LOB_ECONFIG;
+    return lob_err_set(err, LOB_ECONFIG, "%s:%d: malformed INI line", path, line);
+  }
+  if (!c.found)
+    return lob_err_set(err, LOB_ENOTFOUND, "%s: no section [%s] (symbol not listed)", path,
+                       symbol);
+  if (!c.have_kind || !c.have_tick || !c.have_step)
+    return lob_err_set(err, LOB_ECONFIG, "%s: [%s] needs kind, tick_size and qty_step", path,
+                       symbol);
+  snprintf(s.symbol, sizeof s.symbol, "%s", symbol);
+  /* The exchange id is the file's base name: data/instruments/<exchange>.ini */
+  const char *b = strrchr(path, '/');
+  b = b ? b + 1 : path;
+  size_t bl = strcspn(b, ".");
+  if (bl >= sizeof s.exchange) bl = sizeof s.exchange - 1;
+  memcpy(s.exchange, b, bl);
+  s.exchange[bl] = '\0';
+  if (!s.settle[0]) memcpy(s.settle, s.quote, sizeof s.settle);
+  *out = s;
+  return LOB_OK;
+}
+
+lob_status_t inst_find(const char *dir, const char *exchange, const char *symbol,
+                       inst_spec_t *out, lob_err_t *err) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/%s.ini", dir, exchange);
+  return inst_load(path, symbol, out, err);
+}

@@ -1,0 +1,67 @@
+/* instrument.h - instrument specifications and their exact grids.
+ *
+ * A spec says how a market's decimal prices and sizes map to integer ticks
+ * and lots. tick_size = tick x 10^-px_scale, qty_step = lot x 10^-qty_scale,
+ * with px_scale/qty_scale the fewest decimals that write the step exactly.
+ * A price text converts to ticks only if it is a whole number of ticks.
+ *
+ * Specs live in data/instruments/<exchange>.ini, one section per symbol,
+ * with the source of every value written beside it (see docs/data-formats.md).
+ */
+#ifndef LOB_INSTRUMENT_H
+#define LOB_INSTRUMENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "status.h"
+
+typedef enum { INST_SPOT = 1, INST_LINEAR_PERP = 2 } inst_kind_t;
+
+typedef struct {
+  char exchange[32]; /* Tardis id: binance-futures, binance, bybit, bybit-spot */
+  char symbol[32];
+  inst_kind_t kind;
+  char base[16], quote[16], settle[16];
+  int px_scale;             /* decimals of the tick size */
+  int64_t tick;             /* tick size in units of 10^-px_scale */
+  int qty_scale;            /* decimals of the quantity step */
+  int64_t lot;              /* quantity step in units of 10^-qty_scale */
+  int64_t min_qty;          /* lots */
+  int64_t min_notional;     /* quote asset, 1e-8 units; 0 = none published */
+  int64_t max_leverage;     /* 1e-2 units (100x = 10000); 0 for spot */
+  int64_t maker_fee;        /* rate, 1e-8 units (0.02% = 20000) */
+  int64_t taker_fee;        /* rate, 1e-8 units */
+  int64_t funding_interval_ns; /* 0 for spot */
+} inst_spec_t;
+
+/* Loads the section [symbol] of the INI file at path into *out.
+ * LOB_ENOTFOUND when the file or the section does not exist; LOB_ECONFIG
+ * with the file, line and key for a malformed or unknown key or a missing
+ * required one. */
+lob_status_t inst_load(const char *path, const char *symbol, inst_spec_t *out, lob_err_t *err);
+
+/* Looks up exchange/symbol in dir/<exchange>.ini. */
+lob_status_t inst_find(const char *dir, const char *exchange, const char *symbol,
+                       inst_spec_t *out, lob_err_t *err);
+
+/* Sets the grid from decimal texts ("0.10", "0.001"): used by the loader and
+ * by command-line overrides of the grid (a finer grid than the exchange's). */
+lob_status_t inst_set_tick(inst_spec_t *s, const char *tick_size);
+lob_status_t inst_set_step(inst_spec_t *s, const char *qty_step);
+
+/* Decimal text -> ticks / lots. Errors as fx_parse; LOB_EOFFGRID when the
+ * value is not a whole number of ticks (lots); prices and sizes may not be
+ * negative (LOB_ESIGN). */
+lob_status_t inst_price_parse(const inst_spec_t *s, const char *txt, size_t n, int64_t *ticks);
+lob_status_t inst_qty_parse(const inst_spec_t *s, const char *txt, size_t n, int64_t *lots);
+
+/* Ticks / lots -> decimal text with exactly px_scale (qty_scale) decimals,
+ * so inst_price_parse(inst_price_format(x)) == x. Returns the length. */
+size_t inst_price_format(const inst_spec_t *s, int64_t ticks, char *buf, size_t cap);
+size_t inst_qty_format(const inst_spec_t *s, int64_t lots, char *buf, size_t cap);
+
+/* Notional in 1e-8 quote units of lots at ticks (exact, 128-bit). */
+lob_status_t inst_notional(const inst_spec_t *s, int64_t ticks, int64_t lots, int64_t *out);
+
+#endif

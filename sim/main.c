@@ -1,0 +1,25 @@
+/* main.c - the lobsim program: dispatches to the sub-commands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: lobsim COMMAND [ARGS]\n"
+          "\n"
+          "commands:\n"
+          "  data import|info|book|export|synth   market data in and out (native .lob files)\n"
+          "\n"
+          "Run 'lobsim COMMAND --help' for the options of a command.\n");
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+    usage(argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  if (!strcmp(argv[1], "data")) return cli_data(argc - 1, argv + 1);
+  fprintf(stderr, "lobsim: unknown command '%s' (try 'lobsim --help')\n", argv[1]);
+  return 2;
+}
