@@ -1,0 +1,175 @@
+/* test_fixed.c - exact decimal parsing, formatting and the rounding rule. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../core/fixed.h"
+
+static lob_status_t P(const char *s, int scale, int64_t *v) {
+  return fx_parse(s, strlen(s), scale, v);
+}
+
+static void test_parse_plain(void **state) {
+  (void)state;
+  int64_t v;
+  assert_int_equal(P("61800.20", 2, &v), LOB_OK);
+  assert_int_equal(v, 6180020);
+  assert_int_equal(P("61800.2", 8, &v), LOB_OK);
+  assert_int_equal(v, 6180020000000LL);
+  assert_int_equal(P("9682", 2, &v), LOB_OK); /* Tardis writes integers bare */
+  assert_int_equal(v, 968200);
+  assert_int_equal(P("-0.0003972900658902", 18, &v), LOB_OK);
+  assert_int_equal(v, -397290065890200LL); /* 0.0003972900658902 x 1e18 */
+  assert_int_equal(P(".5", 1, &v), LOB_OK);
+  assert_int_equal(v, 5);
+  assert_int_equal(P("+3", 0, &v), LOB_OK);
+  assert_int_equal(v, 3);
+  assert_int_equal(P("0", 8, &v), LOB_OK);
+  assert_int_equal(v, 0);
+  /* Trailing zeros beyond the scale are not extra precision. */
+  assert_int_equal(P("1.50000000000000000000", 1, &v), LOB_OK);
+  assert_int_equal(v, 15);
+}
+
+static void test_parse_exponent(void **state) {
+  (void)state;
+  int64_t v;
+  /* JavaScript writes 0.0000005 as 5e-7. */
+  assert_int_equal(P("5e-7", 8, &v), LOB_OK);
+  assert_int_equal(v, 50);
+  assert_int_equal(P("1.5E+3", 0, &v), LOB_OK);
+  assert_int_equal(v, 1500);
+  assert_int_equal(P("5e-9", 8, &v), LOB_EOFFGRID);
+  assert_int_equal(P("1e", 0, &v), LOB_EPARSE);
+  assert_int_equal(P("1e99999999", 0, &v), LOB_EOVERFLOW);
+}
+
+static void test_parse_errors(void **state) {
+  (void)state;
+  int64_t v = 77;
+  assert_int_equal(P("", 2, &v), LOB_EEMPTY);
+  assert_int_equal(P("abc", 2, &v), LOB_EPARSE);
+  assert_int_equal(P("1.2.3", 2, &v), LOB_EPARSE);
+  assert_int_equal(P("1,5", 2, &v), LOB_EPARSE);
+  assert_int_equal(P(" 1", 2, &v), LOB_EPARSE);
+  assert_int_equal(P("1 ", 2, &v), LOB_EPARSE);
+  assert_int_equal(P("-", 2, &v), LOB_EPARSE);
+  assert_int_equal(P(".", 2, &v), LOB_EPARSE);
+  assert_int_equal(P("0x10", 2, &v), LOB_EPARSE);
+  assert_int_equal(P("nan", 2, &v), LOB_EPARSE);
+  assert_int_equal(P("1.234", 2, &v), LOB_EOFFGRID);
+  assert_int_equal(v, 77); /* untouched on error */
+  /* INT64_MAX = 9223372036854775807 */
+  assert_int_equal(P("9223372036854775807", 0, &v), LOB_OK);
+  assert_int_equal(v, INT64_MAX);
+  assert_int_equal(P("9223372036854775808", 0, &v), LOB_EOVERFLOW);
+  assert_int_equal(P("-9223372036854775808", 0, &v), LOB_OK);
+  assert_int_equal(v, INT64_MIN);
+  assert_int_equal(P("92233720368.54775808", 8, &v), LOB_EOVERFLOW);
+  assert_int_equal(P("99999999999999999999999", 0, &v), LOB_EOVERFLOW);
+  assert_int_equal(fx_parse_unsigned("-1", 2, 2, &v), LOB_ESIGN);
+  assert_int_equal(fx_parse_unsigned("-0", 2, 2, &v), LOB_ESIGN);
+  assert_int_equal(fx_parse("1", 1, 19, &v), LOB_EINVAL);
+}
+
+static void test_parse_int(void **state) {
+  (void)state;
+  int64_t v;
+  assert_int_equal(fx_parse_int("1723161256501000", 16, &v), LOB_OK);
+  assert_int_equal(v, 1723161256501000LL);
+  assert_int_equal(fx_parse_int("12a", 3, &v), LOB_EPARSE);
+  assert_int_equal(fx_parse_int("-1", 2, &v), LOB_EPARSE);
+  assert_int_equal(fx_parse_int("", 0, &v), LOB_EEMPTY);
+  assert_int_equal(fx_parse_int("9223372036854775808", 19, &v), LOB_EOVERFLOW);
+}
+
+static void test_decimals(void **state) {
+  (void)state;
+  assert_int_equal(fx_decimals("0.10", 4), 1);
+  assert_int_equal(fx_decimals("0.001", 5), 3);
+  assert_int_equal(fx_decimals("100", 3), 0);
+  assert_int_equal(fx_decimals("5e-7", 4), 7);
+  assert_int_equal(fx_decimals("x", 1), -1);
+}
+
+static void test_format(void **state) {
+  (void)state;
+  char b[64];
+  assert_int_equal(fx_format(6180020, 2, 2, b, sizeof b), 8);
+  assert_string_equal(b, "61800.20");
+  fx_format(6180020, 2, 0, b, sizeof b);
+  assert_string_equal(b, "61800.2");
+  fx_format(-5, 8, 0, b, sizeof b);
+  assert_string_equal(b, "-0.00000005");
+  fx_format(0, 8, 0, b, sizeof b);
+  assert_string_equal(b, "0");
+  fx_format(INT64_MIN, 0, 0, b, sizeof b);
+  assert_string_equal(b, "-9223372036854775808");
+  fx_format(INT64_MAX, 18, 0, b, sizeof b);
+  assert_string_equal(b, "9.223372036854775807");
+  assert_int_equal(fx_format(123456, 2, 2, b, 5), 0); /* too small */
+}
+
+/* Round trip: format then parse gives the same integer, over a spread of
+ * values (a simple LCG gives the spread; no library randomness needed). */
+static void test_round_trip(void **state) {
+  (void)state;
+  uint64_t x = 88172645463325252ULL;
+  char b[64];
+  for (int i = 0; i < 200000; i++) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    int64_t v = (int64_t)x >> (x % 60);
+    int scale = (int)(x % (FX_MAX_SCALE + 1));
+    size_t n = fx_format(v, scale, (int)(x % 5), b, sizeof b);
+    assert_true(n > 0);
+    int64_t back;
+    assert_int_equal(fx_parse(b, n, scale, &back), LOB_OK);
+    assert_true(back == v);
+  }
+}
+
+static void test_muldiv(void **state) {
+  (void)state;
+  int64_t v;
+  /* 7 x 1 / 2 = 3.5 -> 4 (half away from zero); -3.5 -> -4 */
+  assert_int_equal(fx_muldiv(7, 1, 2, &v), LOB_OK);
+  assert_int_equal(v, 4);
+  assert_int_equal(fx_muldiv(-7, 1, 2, &v), LOB_OK);
+  assert_int_equal(v, -4);
+  assert_int_equal(fx_muldiv(7, 1, -2, &v), LOB_OK);
+  assert_int_equal(v, -4);
+  /* 10 / 3 = 3.33 -> 3; 20 / 3 = 6.67 -> 7 */
+  assert_int_equal(fx_muldiv(10, 1, 3, &v), LOB_OK);
+  assert_int_equal(v, 3);
+  assert_int_equal(fx_muldiv(20, 1, 3, &v), LOB_OK);
+  assert_int_equal(v, 7);
+  /* A fee: notional 61800.20 USDT (6180020000000 at 1e-8) x taker 0.055%
+   * (55000 at 1e-8) / 1e8 = 33.99011 USDT = 3399011000 at 1e-8 exactly. */
+  assert_int_equal(fx_muldiv(6180020000000LL, 55000, 100000000, &v), LOB_OK);
+  assert_int_equal(v, 3399011000LL);
+  /* The product overflows 64 bits but the quotient fits. */
+  assert_int_equal(fx_muldiv(INT64_MAX, 4, 8, &v), LOB_OK);
+  assert_int_equal(v, INT64_MAX / 2 + 1); /* (2^63-1)/2 = 2^62 - 0.5 -> 2^62 */
+  assert_int_equal(fx_muldiv(INT64_MAX, 2, 1, &v), LOB_EOVERFLOW);
+  assert_int_equal(fx_muldiv(1, 1, 0, &v), LOB_EINVAL);
+  assert_int_equal(fx_mul(INT64_MAX, 2, &v), LOB_EOVERFLOW);
+  assert_int_equal(fx_add(INT64_MAX, 1, &v), LOB_EOVERFLOW);
+  assert_int_equal(fx_add(40, 2, &v), LOB_OK);
+  assert_int_equal(v, 42);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_parse_plain),  cmocka_unit_test(test_parse_exponent),
+      cmocka_unit_test(test_parse_errors), cmocka_unit_test(test_parse_int),
+      cmocka_unit_test(test_decimals),     cmocka_unit_test(test_format),
+      cmocka_unit_test(test_round_trip),   cmocka_unit_test(test_muldiv),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
