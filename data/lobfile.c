@@ -1,0 +1,313 @@
+/* lobfile.c - the .lob format: header and index (de)serialisation and the
+ * block codec. Writer and reader (lobfile_write.c, lobfile_read.c) share it,
+ * so the two sides of every field are written once. Invariant: every read of
+ * file bytes is bounds-checked, so a hostile file yields a status, never a
+ * crash, an out-of-bounds read or an allocation it did not pay for in bytes.
+ *
+ * FORMAT, version 1. All integers little-endian, strings are fixed-size
+ * NUL-padded fields (NUL required), no struct is ever dumped raw.
+ *
+ *   [0, H)            header, H = 3432 bytes
+ *   [H, index_off)    blocks, back to back, in event order
+ *   [index_off, E-4)  block index: nblocks entries of 72 bytes
+ *   [E-4, E)          u32 crc32 of the index entries (0 blocks: crc32("") = 0)
+ *   E = file size exactly; nothing may follow.
+ *
+ * Header (offset: field):
+ *     0 magic "LOBSIM\0\1"        8 u32 version = 1
+ *    12 u32 header size H         16 u32 events per block (writer's, <= 2^20)
+ *    20 u32 nsources (<= 8)
+ *    24 instrument spec: exchange[32] symbol[32] u32 kind base[16] quote[16]
+ *       settle[16] i32 px_scale i64 tick i32 qty_scale i64 lot i64 min_qty
+ *       i64 min_notional i64 max_leverage i64 maker_fee i64 taker_fee
+ *       i64 funding_interval_ns                               (188 bytes)
+ *   212 8 source slots (unused ones zero): name[256] format[32] sha256[32]
+ *       u64 rows u64 events                                    (8 x 336)
+ *  2900 anomalies (src_stats_t): u64 rows events bad_rows bad_by_status[32]
+ *       before_snapshot local_backwards exch_backwards negative_latency
+ *       crossed_batches truncated unchanged_rows other_symbol, i64
+ *       first_local last_local                                 (360 bytes)
+ *  3260 u64 events, u64 by_kind[10], i64 first_local last_local first_exch
+ *       last_exch, sha256[32] of the events, u64 blocks, u64 index_off
+ *  3428 u32 crc32 of bytes [0, 3428)
+ *
+ * Index entry (72 bytes): u64 offset, u32 csize (stored bytes), u32 usize
+ * (bytes once inflated), u32 n events, u8 layout, 3 zero bytes, i64
+ * first_local last_local max_local (running max up to this block: seek
+ * binary-searches it, so it is right even when local time steps back),
+ * i64 first_exch last_exch, u32 crc32 of the block's STORED bytes (checked
+ * before anything is inflated; deflate runs raw, without zlib's adler32),
+ * 4 zero bytes.
+ *
+ * Block, layout 1 (PLANES; layout 0 RAW = one segment of n x 48-byte
+ * records, kept as the benchmark baseline). Nine columns: 0 exch_ts,
+ * 1 local_ts, 2 price, 3 qty, 4 aux, 5 kind, 6 flags, 7 inst, 8 spare.
+ *   u8 width[9]   bytes per value of each column (0 = column is constant)
+ *   u16 kinds     bit k set if kind k occurs
+ *   i64 local0, u8 kind0, u8 flags0, u16 inst0, u32 spare0 (first event's)
+ *   for each kind k in kinds, ascending: i64 exch, price, qty, aux of the
+ *       block's first event of kind k (the predictors' start)
+ *   then for each column, for each byte plane p < width: one segment holding
+ *   byte p of the column's n values (a byte shuffle: high planes are nearly
+ *   all zero and deflate to almost nothing).
+ * Column values: local_ts - previous local_ts; exch_ts, price, qty, aux
+ * minus the previous value of the same kind; both zig-zag coded, mod 2^64.
+ * kind, flags, inst, spare XOR the first event's.
+ * Segment: u8 method; 0 = stored: n bytes; 1 = deflate: u32 clen, clen
+ * bytes of raw deflate that inflate to exactly n bytes.
+ */
+#include "lobfile_int.h"
+
+#include <stdlib.h>
+
+/* ---- records ----------------------------------------------------------- */
+void lobf__ev_put(uint8_t out[LOBF_REC_SIZE], const ev_t *e) {
+  lobf__put64(out + 0, (uint64_t)e->exch_ts);
+  lobf__put64(out + 8, (uint64_t)e->local_ts);
+  lobf__put64(out + 16, (uint64_t)e->price);
+  lobf__put64(out + 24, (uint64_t)e->qty);
+  lobf__put64(out + 32, (uint64_t)e->aux);
+  out[40] = e->kind;
+  out[41] = e->flags;
+  lobf__put16(out + 42, e->inst);
+  lobf__put32(out + 44, e->spare);
+}
+
+void lobf__ev_get(ev_t *e, const uint8_t in[LOBF_REC_SIZE]) {
+  e->exch_ts = (int64_t)lobf__get64(in + 0);
+  e->local_ts = (int64_t)lobf__get64(in + 8);
+  e->price = (int64_t)lobf__get64(in + 16);
+  e->qty = (int64_t)lobf__get64(in + 24);
+  e->aux = (int64_t)lobf__get64(in + 32);
+  e->kind = in[40];
+  e->flags = in[41];
+  e->inst = lobf__get16(in + 42);
+  e->spare = lobf__get32(in + 44);
+}
+
+/* ---- header: one field list, walked to write or to read ---------------- */
+typedef struct {
+  uint8_t *p;
+  size_t pos, cap;
+  int writing;
+  int bad_str; /* a string field without its NUL */
+} walk_t;
+
+static uint8_t *walk_at(walk_t *w, size_t n) {
+  /* Sizes are fixed, so running past cap is a bug in the field list; the
+   * caller checks pos == header size afterwards. */
+  if (w->pos + n > w->cap) {
+    w->pos = w->cap + 1;
+    return NULL;
+  }
+  uint8_t *q = w->p + w->pos;
+  w->pos += n;
+  return q;
+}
+static void w_u64(walk_t *w, uint64_t *v) {
+  uint8_t *q = walk_at(w, 8);
+  if (!q) return;
+  if (w->writing) lobf__put64(q, *v);
+  else *v = lobf__get64(q);
+}
+static void w_i64(walk_t *w, int64_t *v) {
+  uint64_t u = (uint64_t)*v;
+  w_u64(w, &u);
+  *v = (int64_t)u;
+}
+static void w_u32(walk_t *w, uint32_t *v) {
+  uint8_t *q = walk_at(w, 4);
+  if (!q) return;
+  if (w->writing) lobf__put32(q, *v);
+  else *v = lobf__get32(q);
+}
+static void w_i32(walk_t *w, int *v) {
+  uint32_t u = (uint32_t)*v;
+  w_u32(w, &u);
+  *v = (int)(int32_t)u;
+}
+static void w_bytes(walk_t *w, uint8_t *v, size_t n) {
+  uint8_t *q = walk_at(w, n);
+  if (!q) return;
+  if (w->writing) memcpy(q, v, n);
+  else memcpy(v, q, n);
+}
+/* Writing pads after the NUL with zeros whatever the caller's buffer held
+ * there, so equal strings give equal bytes. */
+static void w_str(walk_t *w, char *s, size_t n) {
+  uint8_t *q = walk_at(w, n);
+  if (!q) return;
+  if (w->writing) {
+    size_t l = strnlen(s, n - 1);
+    memset(q, 0, n);
+    memcpy(q, s, l);
+  } else {
+    memcpy(s, q, n);
+    if (!memchr(s, 0, n)) w->bad_str = 1;
+    s[n - 1] = '\0';
+  }
+}
+
+static void walk_spec(walk_t *w, inst_spec_t *s) {
+  uint32_t kind = (uint32_t)s->kind;
+  w_str(w, s->exchange, sizeof s->exchange);
+  w_str(w, s->symbol, sizeof s->symbol);
+  w_u32(w, &kind);
+  s->kind = (inst_kind_t)kind;
+  w_str(w, s->base, sizeof s->base);
+  w_str(w, s->quote, sizeof s->quote);
+  w_str(w, s->settle, sizeof s->settle);
+  w_i32(w, &s->px_scale);
+  w_i64(w, &s->tick);
+  w_i32(w, &s->qty_scale);
+  w_i64(w, &s->lot);
+  w_i64(w, &s->min_qty);
+  w_i64(w, &s->min_notional);
+  w_i64(w, &s->max_leverage);
+  w_i64(w, &s->maker_fee);
+  w_i64(w, &s->taker_fee);
+  w_i64(w, &s->funding_interval_ns);
+}
+
+static void walk_stats(walk_t *w, src_stats_t *a) {
+  w_u64(w, &a->rows);
+  w_u64(w, &a->events);
+  w_u64(w, &a->bad_rows);
+  for (int i = 0; i < SRC_STATUS_SLOTS; i++) w_u64(w, &a->bad_by_status[i]);
+  w_u64(w, &a->before_snapshot);
+  w_u64(w, &a->local_backwards);
+  w_u64(w, &a->exch_backwards);
+  w_u64(w, &a->negative_latency);
+  w_u64(w, &a->crossed_batches);
+  w_u64(w, &a->truncated);
+  w_u64(w, &a->unchanged_rows);
+  w_u64(w, &a->other_symbol);
+  w_i64(w, &a->first_local);
+  w_i64(w, &a->last_local);
+}
+
+/* Everything but the CRC; returns the CRC's offset. */
+static size_t walk_header(walk_t *w, lobf_meta_t *m, uint32_t *epb, uint64_t *index_off,
+                          uint32_t *version, uint32_t *hsize) {
+  uint8_t magic[8];
+  memcpy(magic, LOBF_MAGIC, 8);
+  w_bytes(w, magic, 8);
+  if (!w->writing && memcmp(magic, LOBF_MAGIC, 8) != 0) return 0;
+  w_u32(w, version);
+  w_u32(w, hsize);
+  w_u32(w, epb);
+  w_u32(w, &m->nsources);
+  walk_spec(w, &m->spec);
+  for (int i = 0; i < LOBF_MAX_SOURCES; i++) {
+    lobf_source_t *s = &m->sources[i];
+    w_str(w, s->name, sizeof s->name);
+    w_str(w, s->format, sizeof s->format);
+    w_bytes(w, s->sha256, sizeof s->sha256);
+    w_u64(w, &s->rows);
+    w_u64(w, &s->events);
+  }
+  walk_stats(w, &m->anomalies);
+  w_u64(w, &m->events);
+  for (unsigned k = 0; k < LOBF_NKINDS; k++) w_u64(w, &m->by_kind[k]);
+  w_i64(w, &m->first_local);
+  w_i64(w, &m->last_local);
+  w_i64(w, &m->first_exch);
+  w_i64(w, &m->last_exch);
+  w_bytes(w, m->events_sha256, sizeof m->events_sha256);
+  w_u64(w, &m->blocks);
+  w_u64(w, index_off);
+  return w->pos;
+}
+
+size_t lobf__header_size(void) {
+  static uint8_t scratch[4096];
+  lobf_meta_t m = {0};
+  uint32_t epb = 0, ver = 0, hs = 0;
+  uint64_t io = 0;
+  walk_t w = {scratch, 0, sizeof scratch, 1, 0};
+  return walk_header(&w, &m, &epb, &io, &ver, &hs) + 4;
+}
+
+void lobf__header_put(uint8_t *buf, const lobf_meta_t *meta, uint32_t epb, uint64_t index_off) {
+  size_t hs = lobf__header_size();
+  lobf_meta_t m = *meta;
+  uint32_t ver = LOBF_VERSION, hsize = (uint32_t)hs;
+  /* Unused source slots are written as zeros, whatever the caller left. */
+  for (uint32_t i = m.nsources; i < LOBF_MAX_SOURCES; i++) memset(&m.sources[i], 0, sizeof m.sources[i]);
+  walk_t w = {buf, 0, hs, 1, 0};
+  size_t at = walk_header(&w, &m, &epb, &index_off, &ver, &hsize);
+  lobf__put32(buf + at, (uint32_t)crc32(0L, buf, (uInt)at));
+}
+
+lob_status_t lobf__header_get(const uint8_t *buf, size_t n, lobf_meta_t *m, uint32_t *epb,
+                              uint64_t *index_off, lob_err_t *err) {
+  size_t hs = lobf__header_size();
+  if (n < 16) return lob_err_set(err, LOB_ETRUNC, "file too short for a header (%zu bytes)", n);
+  if (memcmp(buf, LOBF_MAGIC, 8) != 0)
+    return lob_err_set(err, LOB_EFORMAT, "not a .lob file (bad magic)");
+  uint32_t ver = lobf__get32(buf + 8), hsize = lobf__get32(buf + 12);
+  if (ver != LOBF_VERSION)
+    return lob_err_set(err, LOB_EVERSION, "file version %u, this build reads version %u", ver,
+                       LOBF_VERSION);
+  if (hsize != hs)
+    return lob_err_set(err, LOB_EFORMAT, "header size %u, version 1 has %zu", hsize, hs);
+  if (n < hs) return lob_err_set(err, LOB_ETRUNC, "file too short for the header (%zu of %zu bytes)", n, hs);
+  uint32_t want = lobf__get32(buf + hs - 4), got = (uint32_t)crc32(0L, buf, (uInt)(hs - 4));
+  if (want != got)
+    return lob_err_set(err, LOB_ECRC, "header CRC mismatch (stored %08x, computed %08x)", want, got);
+  memset(m, 0, sizeof *m);
+  walk_t w = {(uint8_t *)buf, 0, hs, 0, 0};
+  walk_header(&w, m, epb, index_off, &ver, &hsize);
+  if (w.bad_str) return lob_err_set(err, LOB_EFORMAT, "header: a text field lacks its NUL");
+  if (m->nsources > LOBF_MAX_SOURCES)
+    return lob_err_set(err, LOB_EFORMAT, "header: %u sources (at most %d)", m->nsources,
+                       LOBF_MAX_SOURCES);
+  if (*epb == 0 || *epb > LOBF_MAX_EPB)
+    return lob_err_set(err, LOB_EFORMAT, "header: %u events per block (1..%u)", *epb, LOBF_MAX_EPB);
+  uint64_t sum = 0;
+  for (unsigned k = 0; k < LOBF_NKINDS; k++) {
+    if (m->by_kind[k] > m->events) return lob_err_set(err, LOB_EFORMAT, "header: count of kind %u exceeds events", k);
+    sum += m->by_kind[k];
+  }
+  if (sum != m->events || m->by_kind[EV_NONE] != 0)
+    return lob_err_set(err, LOB_EFORMAT, "header: counts by kind do not add up to %llu events",
+                       (unsigned long long)m->events);
+  return LOB_OK;
+}
+
+/* ---- index entries ------------------------------------------------------ */
+void lobf__idx_put(uint8_t o[LOBF_IDX_ENTRY_SIZE], const lobf_idx_t *x) {
+  memset(o, 0, LOBF_IDX_ENTRY_SIZE);
+  lobf__put64(o + 0, x->offset);
+  lobf__put32(o + 8, x->csize);
+  lobf__put32(o + 12, x->usize);
+  lobf__put32(o + 16, x->n);
+  o[20] = x->layout;
+  lobf__put64(o + 24, (uint64_t)x->first_local);
+  lobf__put64(o + 32, (uint64_t)x->last_local);
+  lobf__put64(o + 40, (uint64_t)x->max_local);
+  lobf__put64(o + 48, (uint64_t)x->first_exch);
+  lobf__put64(o + 56, (uint64_t)x->last_exch);
+  lobf__put32(o + 64, x->crc);
+}
+
+void lobf__idx_get(lobf_idx_t *x, const uint8_t in[LOBF_IDX_ENTRY_SIZE]) {
+  x->offset = lobf__get64(in + 0);
+  x->csize = lobf__get32(in + 8);
+  x->usize = lobf__get32(in + 12);
+  x->n = lobf__get32(in + 16);
+  x->layout = in[20];
+  x->first_local = (int64_t)lobf__get64(in + 24);
+  x->last_local = (int64_t)lobf__get64(in + 32);
+  x->max_local = (int64_t)lobf__get64(in + 40);
+  x->first_exch = (int64_t)lobf__get64(in + 48);
+  x->last_exch = (int64_t)lobf__get64(in + 56);
+  x->crc = lobf__get32(in + 64);
+}
+
+void lobf__tune_default(lobf_tune_t *t) {
+  t->layout = LOBF_LAYOUT_PLANES;
+  t->level = 1;
+  t->strategy = Z_DEFAULT_STRATEGY;
+  t->min_gain_pct = 10;
+}

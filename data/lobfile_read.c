@@ -1,0 +1,455 @@
+/* lobfile_read.c - the .lob reader and the block decoder (format: lobfile.c).
+ *
+ * Open checks the header, the file size and every index entry (CRC, then
+ * offsets contiguous and inside the file, counts and sizes bounded), so a
+ * block read later can only fail on its own bytes. Memory is one block
+ * (stored bytes, inflated planes, decoded events) whatever the file length:
+ * index entries are read from the file when needed, not kept.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lobfile_int.h"
+
+/* ---- block decoder ------------------------------------------------------ */
+#define DEC_CHUNK 256 /* events decoded per pass: column temporaries stay in L1 */
+
+struct lobf_dec {
+  z_stream zs;
+  int zinit;
+  uint8_t *pbuf; /* inflated segments of one block */
+  size_t pcap;
+  uint64_t t[LOBF_NCOLS][DEC_CHUNK];
+};
+
+lob_status_t lobf__dec_create(lobf_dec_t **out) {
+  *out = NULL;
+  lobf_dec_t *d = calloc(1, sizeof *d);
+  if (!d) return LOB_ENOMEM;
+  if (inflateInit2(&d->zs, -15) != Z_OK) {
+    free(d);
+    return LOB_ENOMEM;
+  }
+  d->zinit = 1;
+  *out = d;
+  return LOB_OK;
+}
+
+void lobf__dec_destroy(lobf_dec_t **pp) {
+  if (!pp || !*pp) return;
+  if ((*pp)->zinit) inflateEnd(&(*pp)->zs);
+  free((*pp)->pbuf);
+  free(*pp);
+  *pp = NULL;
+}
+
+typedef struct {
+  const uint8_t *p;
+  size_t pos, len;
+} cur_t;
+
+/* One segment of n bytes at c: *data points into the input (stored) or at
+ * dst, where it was inflated. 0 on success, -1 if malformed. */
+static int dec_segment(lobf_dec_t *d, cur_t *c, size_t n, uint8_t *dst, const uint8_t **data) {
+  if (c->len - c->pos < 1) return -1;
+  uint8_t method = c->p[c->pos++];
+  if (method == LOBF_SEG_STORED) {
+    if (c->len - c->pos < n) return -1;
+    *data = c->p + c->pos;
+    c->pos += n;
+    return 0;
+  }
+  if (method != LOBF_SEG_DEFLATE || c->len - c->pos < 4) return -1;
+  uint32_t clen = lobf__get32(c->p + c->pos);
+  c->pos += 4;
+  if (c->len - c->pos < clen) return -1;
+  inflateReset(&d->zs);
+  d->zs.next_in = (Bytef *)(c->p + c->pos);
+  d->zs.avail_in = clen;
+  d->zs.next_out = dst;
+  d->zs.avail_out = (uInt)n;
+  int r = inflate(&d->zs, Z_FINISH);
+  if (r != Z_STREAM_END || d->zs.avail_out != 0 || d->zs.avail_in != 0) return -1;
+  c->pos += clen;
+  *data = dst;
+  return 0;
+}
+
+/* Column values of events [i0, i0 + m) from their byte planes. */
+static void gather(uint64_t *t, const uint8_t *const *pl, unsigned w, size_t i0, size_t m) {
+  if (w == 0) {
+    memset(t, 0, m * sizeof *t);
+    return;
+  }
+  const uint8_t *p0 = pl[0] + i0;
+  for (size_t i = 0; i < m; i++) t[i] = p0[i];
+  for (unsigned p = 1; p < w; p++) {
+    const uint8_t *pp = pl[p] + i0;
+    unsigned sh = 8 * p;
+    for (size_t i = 0; i < m; i++) t[i] |= (uint64_t)pp[i] << sh;
+  }
+}
+
+static lob_status_t dec_planes(lobf_dec_t *d, cur_t *c, const lobf_idx_t *x, uint64_t b,
+                               ev_t *evs, lob_err_t *err) {
+  const uint8_t *h = c->p;
+  size_t n = x->n;
+  if (c->len < LOBF_COLHDR_FIXED) goto bad;
+  unsigned mask = lobf__get16(h + 9), planes = 0;
+  if (mask & ~0x3FEu) goto bad; /* kinds 1..9 only */
+  for (unsigned j = 0; j < LOBF_NCOLS; j++) {
+    if (h[j] > lobf__col_maxw[j]) goto bad;
+    planes += h[j];
+  }
+  uint64_t pred[4][16] = {{0}};
+  size_t at = LOBF_COLHDR_FIXED;
+  for (unsigned k = 0; k < 16; k++) {
+    if (!(mask >> k & 1)) continue;
+    if (c->len - at < LOBF_COLHDR_PERKIND) goto bad;
+    for (int j = 0; j < 4; j++) pred[j][k] = lobf__get64(h + at + 8 * j);
+    at += LOBF_COLHDR_PERKIND;
+  }
+  if ((uint64_t)x->usize != at + (uint64_t)n * planes) goto bad;
+  c->pos = at;
+  const uint8_t *pl[LOBF_NCOLS][8];
+  uint8_t *dst = d->pbuf;
+  for (unsigned j = 0; j < LOBF_NCOLS; j++) {
+    for (unsigned p = 0; p < h[j]; p++) {
+      if (dec_segment(d, c, n, dst, &pl[j][p]) != 0) goto bad;
+      dst += n;
+    }
+  }
+  if (c->pos != c->len) goto bad;
+
+  uint64_t l = lobf__get64(h + 11);
+  unsigned kind0 = h[19], flags0 = h[20], inst0 = lobf__get16(h + 21);
+  uint32_t spare0 = lobf__get32(h + 23);
+  unsigned badk = 0;
+  for (size_t i0 = 0; i0 < n; i0 += DEC_CHUNK) {
+    size_t m = n - i0 < DEC_CHUNK ? n - i0 : DEC_CHUNK;
+    for (unsigned j = 0; j < LOBF_NCOLS; j++) gather(d->t[j], pl[j], h[j], i0, m);
+    ev_t *e = evs + i0;
+    for (size_t i = 0; i < m; i++, e++) {
+      unsigned k = (kind0 ^ (unsigned)d->t[5][i]) & 0xffu, ks = k & 15u;
+      badk |= (k >> 4) | !(mask >> ks & 1);
+      l += lobf__unzz(d->t[1][i]);
+      pred[0][ks] += lobf__unzz(d->t[0][i]);
+      pred[1][ks] += lobf__unzz(d->t[2][i]);
+      pred[2][ks] += lobf__unzz(d->t[3][i]);
+      pred[3][ks] += lobf__unzz(d->t[4][i]);
+      e->exch_ts = (int64_t)pred[0][ks];
+      e->local_ts = (int64_t)l;
+      e->price = (int64_t)pred[1][ks];
+      e->qty = (int64_t)pred[2][ks];
+      e->aux = (int64_t)pred[3][ks];
+      e->kind = (uint8_t)k;
+      e->flags = (uint8_t)(flags0 ^ (unsigned)d->t[6][i]);
+      e->inst = (uint16_t)(inst0 ^ (unsigned)d->t[7][i]);
+      e->spare = spare0 ^ (uint32_t)d->t[8][i];
+    }
+  }
+  if (badk)
+    return lob_err_set(err, LOB_EFORMAT, "block %llu: event of an unknown kind",
+                       (unsigned long long)b);
+  return LOB_OK;
+bad:
+  return lob_err_set(err, LOB_EFORMAT, "block %llu: malformed column data",
+                     (unsigned long long)b);
+}
+
+lob_status_t lobf__dec_block(lobf_dec_t *d, const uint8_t *in, const lobf_idx_t *x,
+                             uint64_t b, ev_t *evs, lob_err_t *err) {
+  if (x->usize > d->pcap) {
+    uint8_t *p = realloc(d->pbuf, x->usize);
+    if (!p) return lob_err_set(err, LOB_ENOMEM, "block %llu: out of memory", (unsigned long long)b);
+    d->pbuf = p;
+    d->pcap = x->usize;
+  }
+  cur_t c = {in, 0, x->csize};
+  lob_status_t st = LOB_OK;
+  if (x->layout == LOBF_LAYOUT_RAW) {
+    const uint8_t *rec;
+    if (x->usize != (uint64_t)x->n * LOBF_REC_SIZE || dec_segment(d, &c, x->usize, d->pbuf, &rec) != 0 ||
+        c.pos != c.len)
+      return lob_err_set(err, LOB_EFORMAT, "block %llu: malformed records", (unsigned long long)b);
+    unsigned badk = 0;
+    for (size_t i = 0; i < x->n; i++) {
+      lobf__ev_get(&evs[i], rec + i * LOBF_REC_SIZE);
+      badk |= evs[i].kind == EV_NONE || evs[i].kind >= EV_KIND_COUNT;
+    }
+    if (badk)
+      return lob_err_set(err, LOB_EFORMAT, "block %llu: event of an unknown kind",
+                         (unsigned long long)b);
+  } else if (x->layout == LOBF_LAYOUT_PLANES) {
+    st = dec_planes(d, &c, x, b, evs, err);
+  } else {
+    return lob_err_set(err, LOB_EFORMAT, "block %llu: unknown layout %u", (unsigned long long)b,
+                       x->layout);
+  }
+  if (st == LOB_OK && (evs[0].local_ts != x->first_local || evs[x->n - 1].local_ts != x->last_local ||
+                       evs[0].exch_ts != x->first_exch || evs[x->n - 1].exch_ts != x->last_exch))
+    st = lob_err_set(err, LOB_EFORMAT, "block %llu: times disagree with the index",
+                     (unsigned long long)b);
+  return st;
+}
+
+/* ---- reader ------------------------------------------------------------- */
+struct lobf_reader {
+  int fd;
+  char path[1024];
+  uint64_t fsize, index_off, nblocks, next;
+  uint32_t epb;
+  lobf_meta_t meta;
+  lobf_dec_t *dec;
+  uint8_t *cbuf; /* stored bytes of one block */
+  size_t ccap;
+  ev_t *evs;     /* decoded events of one block */
+  size_t evcap;
+};
+
+static lob_status_t pread_all(lobf_reader_t *r, void *buf, size_t n, uint64_t off,
+                              lob_err_t *err) {
+  uint8_t *p = buf;
+  while (n > 0) {
+    ssize_t got = pread(r->fd, p, n, (off_t)off);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return lob_err_set(err, LOB_EIO, "%s: read failed: %s", r->path, strerror(errno));
+    if (got == 0)
+      return lob_err_set(err, LOB_ETRUNC, "%s: file ends at byte %llu", r->path,
+                         (unsigned long long)off);
+    p += got;
+    n -= (size_t)got;
+    off += (uint64_t)got;
+  }
+  return LOB_OK;
+}
+
+/* An entry is acceptable if it lies between the header and the index, holds
+ * 1..epb events and a layout we know, and its inflated size is one the
+ * stored bytes can produce: this bounds every buffer the reader allocates. */
+static int entry_ok(const lobf_reader_t *r, const lobf_idx_t *x) {
+  uint64_t hs = lobf__header_size();
+  if (x->offset < hs || x->csize == 0 || x->offset > r->index_off ||
+      x->csize > r->index_off - x->offset)
+    return 0;
+  if (x->n == 0 || x->n > r->epb) return 0;
+  if ((uint64_t)x->usize > (uint64_t)x->csize * LOBF_MAX_INFLATE_RATIO + 64) return 0;
+  if (x->layout == LOBF_LAYOUT_RAW) return x->usize == (uint64_t)x->n * LOBF_REC_SIZE;
+  if (x->layout == LOBF_LAYOUT_PLANES)
+    return x->usize <= LOBF_COLHDR_FIXED + LOBF_NKINDS * LOBF_COLHDR_PERKIND +
+                           (uint64_t)x->n * LOBF_MAX_PLANES;
+  return 0;
+}
+
+static lob_status_t read_entry(lobf_reader_t *r, uint64_t i, lobf_idx_t *x, lob_err_t *err) {
+  uint8_t raw[LOBF_IDX_ENTRY_SIZE];
+  lob_status_t st = pread_all(r, raw, sizeof raw, r->index_off + i * LOBF_IDX_ENTRY_SIZE, err);
+  if (st != LOB_OK) return st;
+  lobf__idx_get(x, raw);
+  return LOB_OK;
+}
+
+/* Streams the index once: CRC, then each entry against its neighbours. An
+ * entry error is only reported if the CRC matched (a CRC error says more). */
+static lob_status_t check_index(lobf_reader_t *r, size_t *maxc, size_t *maxn, lob_err_t *err) {
+  uint8_t chunk[64 * LOBF_IDX_ENTRY_SIZE];
+  uLong crc = crc32(0L, Z_NULL, 0);
+  uint64_t expect_off = lobf__header_size(), events = 0;
+  int64_t maxl = INT64_MIN;
+  lob_err_t first = {LOB_OK, ""};
+  for (uint64_t i = 0; i < r->nblocks; i += 64) {
+    size_t m = r->nblocks - i < 64 ? (size_t)(r->nblocks - i) : 64;
+    lob_status_t st = pread_all(r, chunk, m * LOBF_IDX_ENTRY_SIZE,
+                                r->index_off + i * LOBF_IDX_ENTRY_SIZE, err);
+    if (st != LOB_OK) return st;
+    crc = crc32(crc, chunk, (uInt)(m * LOBF_IDX_ENTRY_SIZE));
+    for (size_t j = 0; j < m && first.status == LOB_OK; j++) {
+      lobf_idx_t x;
+      lobf__idx_get(&x, chunk + j * LOBF_IDX_ENTRY_SIZE);
+      int64_t bmax = x.first_local > x.last_local ? x.first_local : x.last_local;
+      if (!entry_ok(r, &x) || x.offset != expect_off || x.max_local < maxl || x.max_local < bmax) {
+        lob_err_set(&first, LOB_EFORMAT, "%s: index entry %llu is inconsistent", r->path,
+                    (unsigned long long)(i + j));
+        break;
+      }
+      maxl = x.max_local;
+      expect_off += x.csize;
+      events += x.n;
+      if (x.csize > *maxc) *maxc = x.csize;
+      if (x.n > *maxn) *maxn = x.n;
+    }
+  }
+  uint8_t c4[4];
+  lob_status_t st = pread_all(r, c4, 4, r->index_off + r->nblocks * LOBF_IDX_ENTRY_SIZE, err);
+  if (st != LOB_OK) return st;
+  if (lobf__get32(c4) != (uint32_t)crc)
+    return lob_err_set(err, LOB_ECRC, "%s: block index CRC mismatch", r->path);
+  if (first.status != LOB_OK) {
+    if (err) *err = first;
+    return first.status;
+  }
+  if (expect_off != r->index_off || events != r->meta.events)
+    return lob_err_set(err, LOB_EFORMAT, "%s: blocks do not add up to the header (%llu events)",
+                       r->path, (unsigned long long)r->meta.events);
+  return LOB_OK;
+}
+
+lob_status_t lobf_open(const char *path, lobf_reader_t **out, lob_err_t *err) {
+  *out = NULL;
+  lobf_reader_t *r = calloc(1, sizeof *r);
+  if (!r) return lob_err_set(err, LOB_ENOMEM, "%s: out of memory", path);
+  snprintf(r->path, sizeof r->path, "%s", path);
+  lob_status_t st;
+  size_t hs = lobf__header_size(), maxc = 0, maxn = 0;
+  uint8_t hdr[4096];
+  struct stat sb;
+  r->fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (r->fd < 0 || fstat(r->fd, &sb) != 0) {
+    st = lob_err_set(err, LOB_EIO, "%s: cannot open: %s", path, strerror(errno));
+    goto fail;
+  }
+  r->fsize = (uint64_t)sb.st_size;
+  size_t hn = r->fsize < hs ? (size_t)r->fsize : hs;
+  if ((st = pread_all(r, hdr, hn, 0, err)) != LOB_OK) goto fail;
+  if ((st = lobf__header_get(hdr, hn, &r->meta, &r->epb, &r->index_off, err)) != LOB_OK) {
+    lob_err_prefix(err, "%s", path);
+    goto fail;
+  }
+  r->nblocks = r->meta.blocks;
+  /* The header fixes the file size; compare without overflow. */
+  uint64_t room = r->fsize >= r->index_off ? r->fsize - r->index_off : 0;
+  if (r->index_off < hs || r->index_off > r->fsize || room < 4 ||
+      r->nblocks > (room - 4) / LOBF_IDX_ENTRY_SIZE) {
+    st = lob_err_set(err, LOB_ETRUNC, "%s: file is %llu bytes, too short for its %llu blocks",
+                     path, (unsigned long long)r->fsize, (unsigned long long)r->nblocks);
+    goto fail;
+  }
+  if (room != r->nblocks * LOBF_IDX_ENTRY_SIZE + 4) {
+    st = lob_err_set(err, LOB_EFORMAT, "%s: %llu unexpected bytes after the index", path,
+                     (unsigned long long)(room - r->nblocks * LOBF_IDX_ENTRY_SIZE - 4));
+    goto fail;
+  }
+  if ((st = check_index(r, &maxc, &maxn, err)) != LOB_OK) goto fail;
+  r->ccap = maxc;
+  r->evcap = maxn;
+  r->cbuf = malloc(maxc ? maxc : 1);
+  r->evs = malloc((maxn ? maxn : 1) * sizeof(ev_t));
+  if (!r->cbuf || !r->evs || lobf__dec_create(&r->dec) != LOB_OK) {
+    st = lob_err_set(err, LOB_ENOMEM, "%s: out of memory", path);
+    goto fail;
+  }
+  *out = r;
+  return LOB_OK;
+fail:
+  lobf_close(&r);
+  return st;
+}
+
+void lobf_close(lobf_reader_t **pp) {
+  if (!pp || !*pp) return;
+  lobf_reader_t *r = *pp;
+  if (r->fd >= 0) close(r->fd);
+  lobf__dec_destroy(&r->dec);
+  free(r->cbuf);
+  free(r->evs);
+  free(r);
+  *pp = NULL;
+}
+
+const lobf_meta_t *lobf_meta(const lobf_reader_t *r) { return &r->meta; }
+
+lob_status_t lobf_next_block(lobf_reader_t *r, const ev_t **evs, size_t *n, lob_err_t *err) {
+  *evs = NULL;
+  *n = 0;
+  if (r->next >= r->nblocks) return LOB_EEOF;
+  uint64_t b = r->next;
+  lobf_idx_t x;
+  lob_status_t st = read_entry(r, b, &x, err);
+  if (st != LOB_OK) return st;
+  /* Checked at open; checked again because the file may have changed. */
+  if (!entry_ok(r, &x) || x.csize > r->ccap || x.n > r->evcap)
+    return lob_err_set(err, LOB_EFORMAT, "%s: index entry %llu changed since open", r->path,
+                       (unsigned long long)b);
+  if ((st = pread_all(r, r->cbuf, x.csize, x.offset, err)) != LOB_OK) return st;
+  uint32_t crc = (uint32_t)crc32(0L, r->cbuf, x.csize);
+  if (crc != x.crc)
+    return lob_err_set(err, LOB_ECRC, "%s: block %llu (offset %llu): CRC mismatch", r->path,
+                       (unsigned long long)b, (unsigned long long)x.offset);
+  if ((st = lobf__dec_block(r->dec, r->cbuf, &x, b, r->evs, err)) != LOB_OK) {
+    lob_err_prefix(err, "%s", r->path);
+    return st;
+  }
+  r->next = b + 1;
+  *evs = r->evs;
+  *n = x.n;
+  return LOB_OK;
+}
+
+lob_status_t lobf_seek_local(lobf_reader_t *r, int64_t t, lob_err_t *err) {
+  /* max_local never decreases, so the blocks with max_local < t come first. */
+  uint64_t lo = 0, hi = r->nblocks;
+  while (lo < hi) {
+    uint64_t mid = lo + (hi - lo) / 2;
+    lobf_idx_t x;
+    lob_status_t st = read_entry(r, mid, &x, err);
+    if (st != LOB_OK) return st;
+    if (x.max_local < t) lo = mid + 1;
+    else hi = mid;
+  }
+  r->next = lo;
+  return LOB_OK;
+}
+
+/* ---- as a src_t ------------------------------------------------------------ */
+typedef struct {
+  lobf_reader_t *r;
+  const ev_t *evs;
+  size_t n, pos;
+  src_stats_t stats; /* what this read produced: rows = events = records */
+} lobf_src_t;
+
+static lob_status_t src_op_read(void *impl, ev_t *out, size_t cap, size_t *n, lob_err_t *err) {
+  lobf_src_t *s = impl;
+  *n = 0;
+  while (s->pos == s->n) {
+    lob_status_t st = lobf_next_block(s->r, &s->evs, &s->n, err);
+    s->pos = 0;
+    if (st != LOB_OK) return st;
+  }
+  size_t m = s->n - s->pos < cap ? s->n - s->pos : cap;
+  memcpy(out, s->evs + s->pos, m * sizeof *out);
+  s->pos += m;
+  if (s->stats.events == 0) s->stats.first_local = out[0].local_ts;
+  s->stats.last_local = out[m - 1].local_ts;
+  s->stats.rows += m;
+  s->stats.events += m;
+  *n = m;
+  return LOB_OK;
+}
+
+static const src_stats_t *src_op_stats(void *impl) { return &((lobf_src_t *)impl)->stats; }
+
+static void src_op_destroy(void *impl) {
+  lobf_src_t *s = impl;
+  lobf_close(&s->r);
+  free(s);
+}
+
+lob_status_t lobf_src_open(const char *path, src_t **out, lob_err_t *err) {
+  static const src_ops_t ops = {src_op_read, src_op_stats, src_op_destroy};
+  *out = NULL;
+  lobf_src_t *s = calloc(1, sizeof *s);
+  if (!s) return lob_err_set(err, LOB_ENOMEM, "%s: out of memory", path);
+  lob_status_t st = lobf_open(path, &s->r, err);
+  if (st != LOB_OK) {
+    free(s);
+    return st;
+  }
+  st = src_wrap(&ops, s, path, "lobsim/lob", out);
+  if (st != LOB_OK) return lob_err_set(err, st, "%s: out of memory", path);
+  return LOB_OK;
+}

@@ -1,0 +1,415 @@
+/* lobfile_write.c - the .lob writer and the block encoder (format: lobfile.c).
+ *
+ * Memory is one block of events plus the encoder's buffers for it, and the
+ * index (72 bytes per block). Counts, times and the events' SHA-256 are
+ * computed as events arrive. Everything goes to PATH.tmp; only a finished,
+ * fsynced file is renamed to PATH, so PATH is never a partial file. The
+ * bytes depend only on the events, the meta and the block size.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "lobfile_int.h"
+
+/* ---- block encoder ------------------------------------------------------ */
+struct lobf_enc {
+  lobf_tune_t t;
+  size_t epb;
+  uint64_t *col[LOBF_NCOLS]; /* per-column values of the block, epb each */
+  uint8_t *scratch;          /* epb x 48: records (RAW) or one byte plane */
+  uint8_t *out;
+  size_t outcap, pos;
+  z_stream zs;
+  int zinit;
+};
+
+lob_status_t lobf__enc_create(const lobf_tune_t *t, size_t epb, lobf_enc_t **out) {
+  *out = NULL;
+  lobf_enc_t *c = calloc(1, sizeof *c);
+  if (!c) return LOB_ENOMEM;
+  c->t = *t;
+  c->epb = epb;
+  c->outcap = LOBF_COLHDR_FIXED + LOBF_NKINDS * LOBF_COLHDR_PERKIND +
+              LOBF_MAX_PLANES * (5 + epb);
+  c->scratch = malloc(epb * LOBF_REC_SIZE);
+  c->out = malloc(c->outcap);
+  int ok = c->scratch && c->out;
+  for (unsigned i = 0; i < LOBF_NCOLS; i++) ok = ok && (c->col[i] = malloc(epb * sizeof(uint64_t)));
+  if (ok && t->level > 0) {
+    ok = deflateInit2(&c->zs, t->level, Z_DEFLATED, -15, 8, t->strategy) == Z_OK;
+    c->zinit = ok;
+  }
+  if (!ok) {
+    lobf__enc_destroy(&c);
+    return LOB_ENOMEM;
+  }
+  *out = c;
+  return LOB_OK;
+}
+
+void lobf__enc_destroy(lobf_enc_t **pp) {
+  if (!pp || !*pp) return;
+  lobf_enc_t *c = *pp;
+  if (c->zinit) deflateEnd(&c->zs);
+  for (unsigned i = 0; i < LOBF_NCOLS; i++) free(c->col[i]);
+  free(c->scratch);
+  free(c->out);
+  free(c);
+  *pp = NULL;
+}
+
+/* Appends one segment of len bytes: deflated when that saves min_gain_pct,
+ * else stored. Deflate writes straight into out with room for only the
+ * acceptable size, so a segment never takes more than 5 + len bytes. */
+static void enc_segment(lobf_enc_t *c, const uint8_t *src, size_t len) {
+  uint8_t *o = c->out + c->pos;
+  if (c->zinit) {
+    size_t room = len * (size_t)(100 - c->t.min_gain_pct) / 100;
+    deflateReset(&c->zs);
+    c->zs.next_in = (Bytef *)src;
+    c->zs.avail_in = (uInt)len;
+    c->zs.next_out = o + 5;
+    c->zs.avail_out = (uInt)room;
+    if (deflate(&c->zs, Z_FINISH) == Z_STREAM_END) {
+      o[0] = LOBF_SEG_DEFLATE;
+      lobf__put32(o + 1, (uint32_t)c->zs.total_out);
+      c->pos += 5 + c->zs.total_out;
+      return;
+    }
+  }
+  o[0] = LOBF_SEG_STORED;
+  memcpy(o + 1, src, len);
+  c->pos += 1 + len;
+}
+
+static unsigned width_of(uint64_t v) {
+  return v ? (unsigned)(64 - __builtin_clzll(v) + 7) / 8 : 0;
+}
+
+/* Column values of the PLANES layout (see the format comment): writes the
+ * column header at out, fills the widths, returns the header's length.
+ * Kinds were checked by the writer; k & 15 only keeps the tables in bounds. */
+static size_t enc_columns(lobf_enc_t *c, const ev_t *evs, size_t n, uint8_t w[LOBF_NCOLS]) {
+  uint64_t prev[4][16] = {{0}}, base[4][16] = {{0}}, any[LOBF_NCOLS] = {0};
+  unsigned mask = 0;
+  uint64_t prevl = (uint64_t)evs[0].local_ts;
+  const ev_t *e0 = &evs[0];
+  for (size_t i = 0; i < n; i++) {
+    const ev_t *e = &evs[i];
+    unsigned k = e->kind & 15u;
+    uint64_t cur[4] = {(uint64_t)e->exch_ts, (uint64_t)e->price, (uint64_t)e->qty,
+                       (uint64_t)e->aux};
+    if (!(mask >> k & 1)) {
+      mask |= 1u << k;
+      for (int j = 0; j < 4; j++) base[j][k] = prev[j][k] = cur[j];
+    }
+    uint64_t v[LOBF_NCOLS];
+    v[0] = lobf__zz(cur[0] - prev[0][k]);
+    v[1] = lobf__zz((uint64_t)e->local_ts - prevl);
+    v[2] = lobf__zz(cur[1] - prev[1][k]);
+    v[3] = lobf__zz(cur[2] - prev[2][k]);
+    v[4] = lobf__zz(cur[3] - prev[3][k]);
+    v[5] = (uint64_t)(e->kind ^ e0->kind);
+    v[6] = (uint64_t)(e->flags ^ e0->flags);
+    v[7] = (uint64_t)(e->inst ^ e0->inst);
+    v[8] = (uint64_t)(e->spare ^ e0->spare);
+    for (int j = 0; j < 4; j++) prev[j][k] = cur[j];
+    prevl = (uint64_t)e->local_ts;
+    for (unsigned j = 0; j < LOBF_NCOLS; j++) {
+      c->col[j][i] = v[j];
+      any[j] |= v[j];
+    }
+  }
+  uint8_t *o = c->out;
+  for (unsigned j = 0; j < LOBF_NCOLS; j++) o[j] = w[j] = (uint8_t)width_of(any[j]);
+  lobf__put16(o + 9, (uint16_t)mask);
+  lobf__put64(o + 11, (uint64_t)e0->local_ts);
+  o[19] = e0->kind;
+  o[20] = e0->flags;
+  lobf__put16(o + 21, e0->inst);
+  lobf__put32(o + 23, e0->spare);
+  size_t at = LOBF_COLHDR_FIXED;
+  for (unsigned k = 0; k < 16; k++) {
+    if (!(mask >> k & 1)) continue;
+    for (int j = 0; j < 4; j++) lobf__put64(o + at + 8 * j, base[j][k]);
+    at += LOBF_COLHDR_PERKIND;
+  }
+  return at;
+}
+
+lob_status_t lobf__enc_block(lobf_enc_t *c, const ev_t *evs, size_t n, const uint8_t **out,
+                             size_t *len, lobf_idx_t *x, lob_err_t *err) {
+  if (n == 0 || n > c->epb) return lob_err_set(err, LOB_EINVARIANT, "block of %zu events", n);
+  memset(x, 0, sizeof *x);
+  x->n = (uint32_t)n;
+  x->layout = (uint8_t)c->t.layout;
+  x->first_local = evs[0].local_ts;
+  x->last_local = evs[n - 1].local_ts;
+  x->first_exch = evs[0].exch_ts;
+  x->last_exch = evs[n - 1].exch_ts;
+  c->pos = 0;
+  if (c->t.layout == LOBF_LAYOUT_RAW) {
+    for (size_t i = 0; i < n; i++) lobf__ev_put(c->scratch + i * LOBF_REC_SIZE, &evs[i]);
+    enc_segment(c, c->scratch, n * LOBF_REC_SIZE);
+    x->usize = (uint32_t)(n * LOBF_REC_SIZE);
+  } else {
+    uint8_t w[LOBF_NCOLS];
+    size_t hdr = enc_columns(c, evs, n, w), planes = 0;
+    c->pos = hdr;
+    for (unsigned j = 0; j < LOBF_NCOLS; j++) {
+      for (unsigned p = 0; p < w[j]; p++) {
+        const uint64_t *v = c->col[j];
+        unsigned sh = 8 * p;
+        for (size_t i = 0; i < n; i++) c->scratch[i] = (uint8_t)(v[i] >> sh);
+        enc_segment(c, c->scratch, n);
+      }
+      planes += w[j];
+    }
+    x->usize = (uint32_t)(hdr + n * planes);
+  }
+  x->csize = (uint32_t)c->pos;
+  x->crc = (uint32_t)crc32(0L, c->out, (uInt)c->pos);
+  *out = c->out;
+  *len = c->pos;
+  return LOB_OK;
+}
+
+/* ---- writer ------------------------------------------------------------- */
+struct lobf_writer {
+  int fd;
+  char path[1024], tmp[1040];
+  size_t epb;
+  ev_t *buf; /* the block being filled */
+  size_t nbuf;
+  lobf_enc_t *enc;
+  lobf_idx_t *idx;
+  size_t nidx, capidx;
+  uint64_t pos; /* where the next block goes */
+  lobf_meta_t acc; /* events, by_kind, times */
+  int64_t max_local;
+  EVP_MD_CTX *sha;
+  lob_status_t failed; /* sticky: a writer that failed accepts nothing more */
+  int created;         /* PATH.tmp is ours to remove */
+  int finished;
+};
+
+lob_status_t lobf_writer_create(const char *path, size_t events_per_block, lobf_writer_t **out,
+                                lob_err_t *err) {
+  lobf_tune_t t;
+  lobf__tune_default(&t);
+  return lobf__writer_create_tuned(path, events_per_block, &t, out, err);
+}
+
+lob_status_t lobf__writer_create_tuned(const char *path, size_t events_per_block,
+                                       const lobf_tune_t *tune, lobf_writer_t **out,
+                                       lob_err_t *err) {
+  *out = NULL;
+  size_t epb = events_per_block ? events_per_block : LOBF_DEFAULT_EPB;
+  if (epb > LOBF_MAX_EPB)
+    return lob_err_set(err, LOB_EINVAL, "%s: %zu events per block (at most %u)", path, epb,
+                       LOBF_MAX_EPB);
+  if (strlen(path) >= sizeof((lobf_writer_t *)0)->path)
+    return lob_err_set(err, LOB_EINVAL, "%s: path too long", path);
+  lobf_writer_t *w = calloc(1, sizeof *w);
+  if (!w) return lob_err_set(err, LOB_ENOMEM, "%s: out of memory", path);
+  w->fd = -1;
+  w->epb = epb;
+  snprintf(w->path, sizeof w->path, "%s", path);
+  snprintf(w->tmp, sizeof w->tmp, "%s.tmp", path);
+  w->pos = lobf__header_size();
+  w->max_local = INT64_MIN;
+  lob_status_t st = LOB_ENOMEM;
+  w->buf = malloc(epb * sizeof(ev_t));
+  w->sha = EVP_MD_CTX_new();
+  if (!w->buf || !w->sha || lobf__enc_create(tune, epb, &w->enc) != LOB_OK ||
+      EVP_DigestInit_ex(w->sha, EVP_sha256(), NULL) != 1) {
+    lob_err_set(err, st, "%s: out of memory", path);
+    goto fail;
+  }
+  w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (w->fd < 0) {
+    st = lob_err_set(err, LOB_EIO, "%s: cannot create: %s", w->tmp, strerror(errno));
+    goto fail;
+  }
+  w->created = 1;
+  *out = w;
+  return LOB_OK;
+fail:
+  lobf_writer_destroy(&w);
+  return st;
+}
+
+static lob_status_t pwrite_all(lobf_writer_t *w, const uint8_t *p, size_t n, uint64_t off,
+                               lob_err_t *err) {
+  while (n > 0) {
+    ssize_t r = pwrite(w->fd, p, n, (off_t)off);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return lob_err_set(err, LOB_EIO, "%s: write failed: %s", w->tmp, strerror(errno));
+    p += r;
+    n -= (size_t)r;
+    off += (uint64_t)r;
+  }
+  return LOB_OK;
+}
+
+/* Hashes the records as serialised (on a little-endian host ev_t already is
+ * its own serialisation: five int64, two bytes, u16, u32, no padding). */
+static void hash_events(lobf_writer_t *w, const ev_t *evs, size_t n) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  EVP_DigestUpdate(w->sha, evs, n * sizeof(ev_t));
+#else
+  uint8_t rec[64 * LOBF_REC_SIZE];
+  for (size_t i = 0; i < n; i += 64) {
+    size_t m = n - i < 64 ? n - i : 64;
+    for (size_t j = 0; j < m; j++) lobf__ev_put(rec + j * LOBF_REC_SIZE, &evs[i + j]);
+    EVP_DigestUpdate(w->sha, rec, m * LOBF_REC_SIZE);
+  }
+#endif
+}
+
+static lob_status_t flush_block(lobf_writer_t *w, lob_err_t *err) {
+  if (w->nbuf == 0) return LOB_OK;
+  if (w->nidx == w->capidx) {
+    size_t cap = w->capidx ? 2 * w->capidx : 64;
+    lobf_idx_t *p = realloc(w->idx, cap * sizeof *p);
+    if (!p) return lob_err_set(err, LOB_ENOMEM, "%s: out of memory for the index", w->path);
+    w->idx = p;
+    w->capidx = cap;
+  }
+  lobf_idx_t *x = &w->idx[w->nidx];
+  const uint8_t *bytes;
+  size_t len;
+  lob_status_t st = lobf__enc_block(w->enc, w->buf, w->nbuf, &bytes, &len, x, err);
+  if (st != LOB_OK) return st;
+  hash_events(w, w->buf, w->nbuf);
+  for (size_t i = 0; i < w->nbuf; i++)
+    if (w->buf[i].local_ts > w->max_local) w->max_local = w->buf[i].local_ts;
+  x->offset = w->pos;
+  x->max_local = w->max_local;
+  st = pwrite_all(w, bytes, len, w->pos, err);
+  if (st != LOB_OK) return st;
+  w->pos += len;
+  w->nidx++;
+  w->nbuf = 0;
+  return LOB_OK;
+}
+
+lob_status_t lobf_writer_append(lobf_writer_t *w, const ev_t *evs, size_t n, lob_err_t *err) {
+  if (w->failed || w->finished)
+    return lob_err_set(err, w->failed ? w->failed : LOB_EINVAL, "%s: writer is %s", w->path,
+                       w->failed ? "in error" : "finished");
+  for (size_t i = 0; i < n; i++) {
+    const ev_t *e = &evs[i];
+    if (e->kind == EV_NONE || e->kind >= EV_KIND_COUNT)
+      return lob_err_set(err, LOB_EINVAL, "%s: event %llu: kind %u is not an event kind",
+                         w->path, (unsigned long long)(w->acc.events), e->kind);
+    if (w->acc.events == 0) {
+      w->acc.first_local = e->local_ts;
+      w->acc.first_exch = e->exch_ts;
+    }
+    w->acc.events++;
+    w->acc.by_kind[e->kind]++;
+    w->acc.last_local = e->local_ts;
+    w->acc.last_exch = e->exch_ts;
+    w->buf[w->nbuf++] = *e;
+    if (w->nbuf == w->epb) {
+      lob_status_t st = flush_block(w, err);
+      if (st != LOB_OK) return w->failed = st;
+    }
+  }
+  return LOB_OK;
+}
+
+/* Index entries, then their CRC, after the last block. */
+static lob_status_t write_index(lobf_writer_t *w, lob_err_t *err) {
+  uint8_t chunk[64 * LOBF_IDX_ENTRY_SIZE];
+  uLong crc = crc32(0L, Z_NULL, 0);
+  for (size_t i = 0; i < w->nidx; i += 64) {
+    size_t m = w->nidx - i < 64 ? w->nidx - i : 64;
+    for (size_t j = 0; j < m; j++) lobf__idx_put(chunk + j * LOBF_IDX_ENTRY_SIZE, &w->idx[i + j]);
+    crc = crc32(crc, chunk, (uInt)(m * LOBF_IDX_ENTRY_SIZE));
+    lob_status_t st = pwrite_all(w, chunk, m * LOBF_IDX_ENTRY_SIZE, w->pos, err);
+    if (st != LOB_OK) return st;
+    w->pos += m * LOBF_IDX_ENTRY_SIZE;
+  }
+  uint8_t c4[4];
+  lobf__put32(c4, (uint32_t)crc);
+  return pwrite_all(w, c4, 4, w->pos, err);
+}
+
+/* The rename is made durable by syncing the directory that holds PATH. */
+static void sync_dir(const char *path) {
+  char d[1024];
+  snprintf(d, sizeof d, "%s", path);
+  int fd = open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    fsync(fd);
+    close(fd);
+  }
+}
+
+lob_status_t lobf_writer_finish(lobf_writer_t *w, const lobf_meta_t *meta, lob_err_t *err) {
+  if (w->failed || w->finished)
+    return lob_err_set(err, w->failed ? w->failed : LOB_EINVAL, "%s: writer is %s", w->path,
+                       w->failed ? "in error" : "finished");
+  lob_status_t st;
+  if (meta->nsources > LOBF_MAX_SOURCES) {
+    st = lob_err_set(err, LOB_EINVAL, "%s: %u sources (at most %d)", w->path, meta->nsources,
+                     LOBF_MAX_SOURCES);
+    goto fail;
+  }
+  if ((st = flush_block(w, err)) != LOB_OK) goto fail;
+  uint64_t index_off = w->pos;
+  if ((st = write_index(w, err)) != LOB_OK) goto fail;
+  lobf_meta_t m = *meta;
+  memcpy(m.by_kind, w->acc.by_kind, sizeof m.by_kind);
+  m.events = w->acc.events;
+  m.first_local = w->acc.first_local;
+  m.last_local = w->acc.last_local;
+  m.first_exch = w->acc.first_exch;
+  m.last_exch = w->acc.last_exch;
+  m.blocks = w->nidx;
+  unsigned dl = 0;
+  if (EVP_DigestFinal_ex(w->sha, m.events_sha256, &dl) != 1 || dl != 32) {
+    st = lob_err_set(err, LOB_EINVARIANT, "%s: SHA-256 failed", w->path);
+    goto fail;
+  }
+  uint8_t hdr[4096];
+  lobf__header_put(hdr, &m, (uint32_t)w->epb, index_off);
+  if ((st = pwrite_all(w, hdr, lobf__header_size(), 0, err)) != LOB_OK) goto fail;
+  if (fsync(w->fd) != 0 || close(w->fd) != 0) {
+    w->fd = -1;
+    st = lob_err_set(err, LOB_EIO, "%s: fsync/close failed: %s", w->tmp, strerror(errno));
+    goto fail;
+  }
+  w->fd = -1;
+  if (rename(w->tmp, w->path) != 0) {
+    st = lob_err_set(err, LOB_EIO, "%s: cannot rename to %s: %s", w->tmp, w->path,
+                     strerror(errno));
+    goto fail;
+  }
+  sync_dir(w->path);
+  w->finished = 1;
+  return LOB_OK;
+fail:
+  w->failed = st;
+  return st;
+}
+
+void lobf_writer_destroy(lobf_writer_t **pp) {
+  if (!pp || !*pp) return;
+  lobf_writer_t *w = *pp;
+  if (w->fd >= 0) close(w->fd);
+  if (!w->finished && w->created) unlink(w->tmp);
+  lobf__enc_destroy(&w->enc);
+  EVP_MD_CTX_free(w->sha);
+  free(w->buf);
+  free(w->idx);
+  free(w);
+  *pp = NULL;
+}
