@@ -1,21 +1,8 @@
 /* book.c - the L2 price-level book: per side a dense window of ticks with a
  * bitmap of non-empty slots, plus a small sorted overflow array for outliers.
- *
- * Levels are stored by key: the price for asks and minus the price for bids,
- * so that on both sides the best level has the smallest key and walking from
- * the best is a forward bitmap scan. Invariants, per side:
- *   - a key in [base, base + cap) lives in the window (q[key - base] != 0, its
- *     bit set), never in the overflow; the overflow holds every other level,
- *     sorted by key, keys unique, quantities > 0;
- *   - q is 0 wherever the bit is clear; nwin counts the set bits; wbest is
- *     the first set bit (cap when the window is empty);
- *   - base is a multiple of 64 and cap a power of two in [WIN_MIN, WIN_MAX],
- *     so the window moves by whole bitmap words.
- * Window policy (rewindow): an insert outside the window within FAR ticks of
- * the window's best moves and grows the window (cap >= twice the span of its
- * levels, until WIN_MAX); a farther insert goes to the overflow, so a stray
- * order at price 1 cannot make the window huge. An empty window is re-placed
- * around the next insert (a side that empties and refills far away).
+ * Levels are stored by key (price for asks, minus price for bids), so the best
+ * level has the smallest key on both sides and walking from it is a forward
+ * bitmap scan. The invariants are listed at side_t.
  */
 #include "book.h"
 
@@ -31,6 +18,20 @@ typedef struct {
   int64_t qty;
 } ovl_t;
 
+/* One side. Invariants:
+ *   - a key in [base, base + cap) lives in the window (q[key - base] != 0 and
+ *     its bit set), never in the overflow; the overflow holds every other
+ *     level, sorted by key, keys unique, quantities > 0;
+ *   - q is 0 wherever the bit is clear; nwin counts the set bits; wbest is
+ *     the first set bit (cap when the window is empty);
+ *   - base is a multiple of 64 and cap a power of two in [WIN_MIN, WIN_MAX],
+ *     so the window moves by whole bitmap words.
+ * Window policy: an insert outside the window within FAR ticks of the
+ * window's best moves and grows the window (cap >= twice the span of its
+ * levels, up to WIN_MAX, see grow_to); a farther one goes to the overflow, so
+ * a stray order at 10^9 cannot make the window huge. An empty window is
+ * re-placed around the next insert (a side that empties and refills far
+ * away, e.g. a snapshot after a gap). */
 typedef struct {
   int64_t base;   /* key of slot 0 */
   uint64_t cap;   /* slots */
@@ -292,22 +293,29 @@ static lob_status_t set_slow(side_t *s, int64_t key, int64_t qty) {
 }
 
 /* The hot path: an update near the top of the book is a store, a bit
- * update and, when the best is deleted, a short bitmap scan. Written without
- * data-dependent branches (insert, update and delete look alike to the
- * branch predictor) except for the rare cases: outside the window, an insert
- * into an empty window, a delete of the best. */
+ * update and, when the best is deleted, a look at the rest of its bitmap
+ * word. Insert, update and delete run the same instructions (the branch
+ * predictor cannot guess which comes next); only the rare cases branch:
+ * outside the window, an insert into an empty window, a delete of the best
+ * whose word holds no other level. */
 static inline lob_status_t set_key(side_t *s, int64_t key, int64_t qty) {
-  uint64_t i = koff(s, key);
-  if (__builtin_expect(i >= s->cap, 0)) return set_slow(s, key, qty);
-  uint64_t wbest = s->wbest;
-  if (__builtin_expect(wbest == s->cap, 0) && qty) return set_slow(s, key, qty);
-  uint64_t nz = qty != 0, m = 1ULL << (i & 63), *w = &s->bits[i >> 6];
+  uint64_t i = koff(s, key), wbest = s->wbest, nz = qty != 0;
+  if (__builtin_expect((i >= s->cap) | ((wbest == s->cap) & nz), 0)) return set_slow(s, key, qty);
+  uint64_t m = 1ULL << (i & 63), *w = &s->bits[i >> 6];
   s->nwin += nz - (s->q[i] != 0);
   s->q[i] = qty;
-  *w = (*w & ~m) | (m & (0 - nz));
-  uint64_t take = 0 - (nz & (uint64_t)(i < wbest)); /* an insert above the best */
-  s->wbest = (i & take) | (wbest & ~take);
-  if (__builtin_expect((nz ^ 1) & (uint64_t)(i == wbest), 0)) s->wbest = next_set(s, i + 1);
+  uint64_t word = (*w & ~m) | (m & (0 - nz));
+  *w = word;
+  uint64_t after = word & (~1ULL << (i & 63)); /* levels after i in its word */
+  uint64_t del_best = (nz ^ 1) & (uint64_t)(i == wbest);
+  if (__builtin_expect(del_best & (uint64_t)(after == 0), 0)) {
+    s->wbest = next_set(s, (i | 63) + 1);
+    return LOB_OK;
+  }
+  uint64_t nb = (i & ~63ULL) | (uint64_t)__builtin_ctzll(after | (1ULL << 63));
+  uint64_t ins = 0 - (nz & (uint64_t)(i < wbest)), del = 0 - del_best;
+  wbest = (i & ins) | (wbest & ~ins);
+  s->wbest = (nb & del) | (wbest & ~del);
   return LOB_OK;
 }
 
@@ -422,7 +430,7 @@ lob_status_t book_apply(book_t *b, const ev_t *e) {
   switch (e->kind) {
   case EV_SNAPSHOT:
   case EV_DEPTH:
-    if (side < 0 || e->price <= 0 || e->qty < 0) return LOB_EINVAL;
+    if ((side < 0) | (e->price <= 0) | (e->qty < 0)) return LOB_EINVAL;
     return set_key(&b->s[side], to_key(side, e->price), e->qty);
   case EV_BBO:
     return book_set_best(b, side, e->price, e->qty);

@@ -22,11 +22,49 @@ static lob_status_t set_step(const char *txt, int *scale, int64_t *units) {
 }
 
 lob_status_t inst_set_tick(inst_spec_t *s, const char *tick_size) {
-  return set_step(tick_size, &s->px_scale, &s->tick);
+  lob_status_t st = set_step(tick_size, &s->px_scale, &s->tick);
+  if (st == LOB_OK) s->order_tick = 1;
+  return st;
 }
 
 lob_status_t inst_set_step(inst_spec_t *s, const char *qty_step) {
-  return set_step(qty_step, &s->qty_scale, &s->lot);
+  lob_status_t st = set_step(qty_step, &s->qty_scale, &s->lot);
+  if (st == LOB_OK) s->order_lot = 1;
+  return st;
+}
+
+/* How many steps of the new grid (scale2, unit2) make one old step of
+ * mult old units (scale1, unit1): must be a whole number. */
+static lob_status_t regrid(int scale1, int64_t unit1, int64_t mult, int scale2, int64_t unit2,
+                           int64_t *out) {
+  /* old step value = mult*unit1*10^-scale1; new = unit2*10^-scale2. */
+  __int128 a = (__int128)mult * unit1, b = unit2;
+  int e = scale2 - scale1;
+  for (; e > 0; e--) a *= 10;
+  for (; e < 0; e++) b *= 10;
+  if (b == 0 || a % b != 0) return LOB_EOFFGRID;
+  if (a / b > INT64_MAX) return LOB_EOVERFLOW;
+  *out = (int64_t)(a / b);
+  return LOB_OK;
+}
+
+lob_status_t inst_refine(inst_spec_t *s, const char *data_tick, const char *data_step) {
+  inst_spec_t n = *s;
+  lob_status_t st;
+  if (data_tick) {
+    if ((st = set_step(data_tick, &n.px_scale, &n.tick)) != LOB_OK) return st;
+    st = regrid(s->px_scale, s->tick, s->order_tick, n.px_scale, n.tick, &n.order_tick);
+    if (st != LOB_OK) return st;
+  }
+  if (data_step) {
+    if ((st = set_step(data_step, &n.qty_scale, &n.lot)) != LOB_OK) return st;
+    st = regrid(s->qty_scale, s->lot, s->order_lot, n.qty_scale, n.lot, &n.order_lot);
+    if (st != LOB_OK) return st;
+    st = regrid(s->qty_scale, s->lot, s->min_qty, n.qty_scale, n.lot, &n.min_qty);
+    if (st != LOB_OK) return st;
+  }
+  *s = n;
+  return LOB_OK;
 }
 
 lob_status_t inst_price_parse(const inst_spec_t *s, const char *txt, size_t n, int64_t *ticks) {
@@ -92,6 +130,7 @@ lob_status_t inst_notional(const inst_spec_t *s, int64_t ticks, int64_t lots, in
 typedef struct {
   const char *symbol;
   inst_spec_t *spec;
+  char min_qty[40], data_tick[40], data_step[40]; /* applied once all keys are read */
   int found;
   int have_tick, have_step, have_kind;
   lob_err_t *err;
@@ -135,8 +174,11 @@ static int handler(void *user, const char *section, const char *name, const char
     ok = inst_set_step(s, value) == LOB_OK;
     c->have_step = ok;
   } else if (!strcmp(name, "min_qty")) {
-    /* Needs qty_step first: keys are read in file order. */
-    ok = c->have_step && inst_qty_parse(s, value, strlen(value), &s->min_qty) == LOB_OK;
+    ok = copy_field(c->min_qty, sizeof c->min_qty, value);
+  } else if (!strcmp(name, "data_tick_size")) {
+    ok = copy_field(c->data_tick, sizeof c->data_tick, value);
+  } else if (!strcmp(name, "data_qty_step")) {
+    ok = copy_field(c->data_step, sizeof c->data_step, value);
   } else if (!strcmp(name, "min_notional")) {
     ok = fx_parse_unsigned(value, strlen(value), FX_MONEY_SCALE, &s->min_notional) == LOB_OK;
   } else if (!strcmp(name, "max_leverage")) {
@@ -180,6 +222,16 @@ lob_status_t inst_load(const char *path, const char *symbol, inst_spec_t *out, l
   if (!c.have_kind || !c.have_tick || !c.have_step)
     return lob_err_set(err, LOB_ECONFIG, "%s: [%s] needs kind, tick_size and qty_step", path,
                        symbol);
+  /* min_qty is on the order grid; then the data grid may be refined. */
+  if (c.min_qty[0] && inst_qty_parse(&s, c.min_qty, strlen(c.min_qty), &s.min_qty) != LOB_OK)
+    return lob_err_set(err, LOB_ECONFIG, "%s: [%s] min_qty '%s' is not on the qty_step grid", path,
+                       symbol, c.min_qty);
+  if ((c.data_tick[0] || c.data_step[0]) &&
+      inst_refine(&s, c.data_tick[0] ? c.data_tick : NULL, c.data_step[0] ? c.data_step : NULL) !=
+          LOB_OK)
+    return lob_err_set(err, LOB_ECONFIG,
+                       "%s: [%s] data_tick_size / data_qty_step must divide tick_size / qty_step",
+                       path, symbol);
   snprintf(s.symbol, sizeof s.symbol, "%s", symbol);
   /* The exchange id is the file's base name: data/instruments/<exchange>.ini */
   const char *b = strrchr(path, '/');

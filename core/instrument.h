@@ -1,9 +1,16 @@
 /* instrument.h - instrument specifications and their exact grids.
  *
  * A spec says how a market's decimal prices and sizes map to integer ticks
- * and lots. tick_size = tick x 10^-px_scale, qty_step = lot x 10^-qty_scale,
+ * and lots. One tick = tick x 10^-px_scale, one lot = lot x 10^-qty_scale,
  * with px_scale/qty_scale the fewest decimals that write the step exactly.
  * A price text converts to ticks only if it is a whole number of ticks.
+ *
+ * Two grids: the exchange's order steps (tick_size, qty_step: what an order
+ * must respect) and the grid its market data is published on, which can be
+ * finer (Binance spot books carry sizes with 8 decimals while orders step in
+ * 0.00001 BTC). Ticks and lots are units of the data grid; an order's price
+ * must be a multiple of order_tick ticks and its size of order_lot lots.
+ * Without data_* keys the two grids are the same (order_tick = order_lot = 1).
  *
  * Specs live in data/instruments/<exchange>.ini, one section per symbol,
  * with the source of every value written beside it (see docs/data-formats.md).
@@ -33,6 +40,8 @@ typedef struct {
   int64_t maker_fee;        /* rate, 1e-8 units (0.02% = 20000) */
   int64_t taker_fee;        /* rate, 1e-8 units */
   int64_t funding_interval_ns; /* 0 for spot */
+  int64_t order_tick;       /* order price step in ticks (>= 1) */
+  int64_t order_lot;        /* order quantity step in lots (>= 1) */
 } inst_spec_t;
 
 /* Loads the section [symbol] of the INI file at path into *out.
@@ -45,10 +54,15 @@ lob_status_t inst_load(const char *path, const char *symbol, inst_spec_t *out, l
 lob_status_t inst_find(const char *dir, const char *exchange, const char *symbol,
                        inst_spec_t *out, lob_err_t *err);
 
-/* Sets the grid from decimal texts ("0.10", "0.001"): used by the loader and
- * by command-line overrides of the grid (a finer grid than the exchange's). */
+/* Sets one grid for both data and orders from decimal texts ("0.10",
+ * "0.001"); order_tick / order_lot become 1. For building specs by hand. */
 lob_status_t inst_set_tick(inst_spec_t *s, const char *tick_size);
 lob_status_t inst_set_step(inst_spec_t *s, const char *qty_step);
+/* Makes the data grid finer while keeping the order steps: data_tick /
+ * data_step (either may be NULL to keep that grid) must divide the order
+ * steps exactly (LOB_EOFFGRID otherwise); min_qty is carried over. Used by
+ * the loader's data_* keys and by import's --tick-size / --qty-step. */
+lob_status_t inst_refine(inst_spec_t *s, const char *data_tick, const char *data_step);
 
 /* Decimal text -> ticks / lots. Errors as fx_parse; LOB_EOFFGRID when the
  * value is not a whole number of ticks (lots); prices and sizes may not be

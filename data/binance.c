@@ -23,24 +23,24 @@ typedef enum { BT_TRADES = 1, BT_AGG, BT_BOOKTICKER, BT_DEPTH } bnc_type_t;
 
 /* Column layouts, as written in the headers of the files that have one
  * (spot files never do; their names here follow the README). */
-static const char *const H_TRADES_UM[] = {"id", "price", "qty", "quote_qty", "time",
-                                          "is_buyer_maker"};
-static const char *const H_TRADES_CM[] = {"id", "price", "qty", "base_qty", "time",
-                                          "is_buyer_maker"};
+static const char *const H_TRADES_UM[] = {"id",        "price", "qty",
+                                          "quote_qty", "time",  "is_buyer_maker"};
+static const char *const H_TRADES_CM[] = {"id",       "price", "qty",
+                                          "base_qty", "time",  "is_buyer_maker"};
 static const char *const H_TRADES_SPOT[] = {"id",   "price",          "qty",          "quote_qty",
                                             "time", "is_buyer_maker", "is_best_match"};
 static const char *const H_AGG_FUT[] = {"agg_trade_id",   "price",         "quantity",
                                         "first_trade_id", "last_trade_id", "transact_time",
                                         "is_buyer_maker"};
-static const char *const H_AGG_SPOT[] = {"agg_trade_id",  "price",          "quantity",
+static const char *const H_AGG_SPOT[] = {"agg_trade_id",   "price",         "quantity",
                                          "first_trade_id", "last_trade_id", "transact_time",
                                          "is_buyer_maker", "is_best_match"};
-static const char *const H_BOOKTICKER[] = {"update_id",     "best_bid_price", "best_bid_qty",
-                                           "best_ask_price", "best_ask_qty", "transaction_time",
+static const char *const H_BOOKTICKER[] = {"update_id",      "best_bid_price", "best_bid_qty",
+                                           "best_ask_price", "best_ask_qty",   "transaction_time",
                                            "event_time"};
-static const char *const H_DEPTH[] = {"symbol", "timestamp",   "first_update_id",
-                                      "last_update_id", "side", "update_type",
-                                      "price",  "qty",   "pu"};
+static const char *const H_DEPTH[] = {"symbol",         "timestamp", "first_update_id",
+                                      "last_update_id", "side",      "update_type",
+                                      "price",          "qty",       "pu"};
 
 typedef struct {
   bnc_type_t type;
@@ -49,19 +49,18 @@ typedef struct {
 } layout_t;
 
 static const layout_t LAYOUTS[] = {
-    {BT_TRADES, 6, H_TRADES_UM},      {BT_TRADES, 6, H_TRADES_CM},
-    {BT_TRADES, 7, H_TRADES_SPOT},    {BT_AGG, 7, H_AGG_FUT},
-    {BT_AGG, 8, H_AGG_SPOT},          {BT_BOOKTICKER, 7, H_BOOKTICKER},
+    {BT_TRADES, 6, H_TRADES_UM}, {BT_TRADES, 6, H_TRADES_CM}, {BT_TRADES, 7, H_TRADES_SPOT},
+    {BT_AGG, 7, H_AGG_FUT},      {BT_AGG, 8, H_AGG_SPOT},     {BT_BOOKTICKER, 7, H_BOOKTICKER},
     {BT_DEPTH, 9, H_DEPTH},
 };
 #define NLAYOUTS (sizeof LAYOUTS / sizeof LAYOUTS[0])
 
 static const char *type_name(bnc_type_t t) {
   switch (t) {
-  case BT_TRADES: return "trades";
-  case BT_AGG: return "aggTrades";
-  case BT_BOOKTICKER: return "bookTicker";
-  case BT_DEPTH: return "depth";
+    case BT_TRADES: return "trades";
+    case BT_AGG: return "aggTrades";
+    case BT_BOOKTICKER: return "bookTicker";
+    case BT_DEPTH: return "depth";
   }
   return "?";
 }
@@ -85,37 +84,15 @@ typedef struct {
 /* A cell check that failed ends the row through the bad-row rule. */
 #define CELL(expr, col, f) EXR_CELL(&r->b, err, (expr), (col), (f).s, (f).n, NULL)
 /* A time cell: the unit message depends on the unit fixed so far. */
-#define TIME(f, col, ns)                                                                   \
-  do {                                                                                     \
-    lob_status_t t_ = exr_time_ms_us((f).s, (f).n, &r->unit, (ns));                        \
-    EXR_CELL(&r->b, err, t_, (col), (f).s, (f).n,                                          \
-             t_ == LOB_EFORMAT ? exr_time_what(r->unit) : NULL);                           \
+#define TIME(f, col, ns)                                            \
+  do {                                                              \
+    lob_status_t t_ = exr_time_ms_us((f).s, (f).n, &r->unit, (ns)); \
+    EXR_CELL(&r->b, err, t_, (col), (f).s, (f).n,                   \
+             t_ == LOB_EFORMAT ? exr_time_what(r->unit) : NULL);    \
   } while (0)
 
-/* Price (> 0, on the tick grid) and size (on the lot grid). */
-static lob_status_t cell_price(const bnc_t *r, const csvr_field_t *f, int64_t *out) {
-  lob_status_t st = inst_price_parse(r->spec, f->s, f->n, out);
-  return st == LOB_OK && *out <= 0 ? LOB_EOVERFLOW : st;
-}
-static lob_status_t cell_qty(const bnc_t *r, const csvr_field_t *f, int64_t *out) {
-  return inst_qty_parse(r->spec, f->s, f->n, out);
-}
-/* A column we check but do not use (quote_qty, base_qty). */
-static lob_status_t cell_number(const csvr_field_t *f) {
-  if (f->n == 0) return LOB_EEMPTY;
-  if (f->s[0] == '-') return LOB_ESIGN;
-  return exr_is_number(f->s, f->n) ? LOB_OK : LOB_EPARSE;
-}
 static lob_status_t cell_int(const csvr_field_t *f, int64_t *out) {
   return f->n == 0 ? LOB_EEMPTY : fx_parse_int(f->s, f->n, out);
-}
-
-static lob_status_t push(bnc_t *r, uint8_t kind, uint8_t flags, int64_t exch, int64_t local,
-                         int64_t px, int64_t qty, int64_t aux, lob_err_t *err) {
-  if (exr_push(&r->b, kind, flags, exch, local, px, qty, aux) != LOB_OK)
-    return lob_err_set(err, LOB_ENOMEM, "%s:%llu: out of memory queueing events", r->b.path,
-                       (unsigned long long)r->b.line);
-  return LOB_OK;
 }
 
 /* trades: id,price,qty,quote_qty|base_qty,time,is_buyer_maker[,is_best_match]
@@ -127,8 +104,8 @@ static lob_status_t row_trade(bnc_t *r, const csvr_field_t *f, lob_err_t *err) {
   int64_t id, px, qty, ns, first, last;
   int maker, best;
   CELL(cell_int(&f[0], &id), c[0], f[0]);
-  CELL(cell_price(r, &f[1], &px), c[1], f[1]);
-  CELL(cell_qty(r, &f[2], &qty), c[2], f[2]);
+  CELL(exr_price(r->spec, f[1].s, f[1].n, &px), c[1], f[1]);
+  CELL(inst_qty_parse(r->spec, f[2].s, f[2].n, &qty), c[2], f[2]);
   size_t k = 4;
   if (agg) {
     CELL(cell_int(&f[3], &first), c[3], f[3]);
@@ -138,14 +115,14 @@ static lob_status_t row_trade(bnc_t *r, const csvr_field_t *f, lob_err_t *err) {
                      "last_trade_id is below first_trade_id");
     k = 5;
   } else {
-    CELL(cell_number(&f[3]), c[3], f[3]);
+    CELL(exr_number(f[3].s, f[3].n), c[3], f[3]);
   }
   TIME(f[k], c[k], &ns);
   CELL(exr_bool(f[k + 1].s, f[k + 1].n, &maker), c[k + 1], f[k + 1]);
   if (r->lay->ncols > k + 2) CELL(exr_bool(f[k + 2].s, f[k + 2].n, &best), c[k + 2], f[k + 2]);
   /* The buyer was the maker, so the seller took liquidity. */
   uint8_t side = maker ? EVF_ASK : EVF_BID;
-  lob_status_t st = push(r, EV_TRADE, side, ns, ns, px, qty, id, err);
+  lob_status_t st = EXR_PUSH(&r->b, err, EV_TRADE, side, ns, ns, px, qty, id);
   if (st != LOB_OK) return st;
   exr_seal(&r->b);
   exr_times(&r->b, ns, ns);
@@ -158,18 +135,18 @@ static lob_status_t row_bookticker(bnc_t *r, const csvr_field_t *f, lob_err_t *e
   const char *const *c = r->lay->cols;
   int64_t id, q[4], t_ns, e_ns;
   CELL(cell_int(&f[0], &id), c[0], f[0]);
-  CELL(cell_price(r, &f[1], &q[0]), c[1], f[1]);
-  CELL(cell_qty(r, &f[2], &q[1]), c[2], f[2]);
-  CELL(cell_price(r, &f[3], &q[2]), c[3], f[3]);
-  CELL(cell_qty(r, &f[4], &q[3]), c[4], f[4]);
+  CELL(exr_price(r->spec, f[1].s, f[1].n, &q[0]), c[1], f[1]);
+  CELL(inst_qty_parse(r->spec, f[2].s, f[2].n, &q[1]), c[2], f[2]);
+  CELL(exr_price(r->spec, f[3].s, f[3].n, &q[2]), c[3], f[3]);
+  CELL(inst_qty_parse(r->spec, f[4].s, f[4].n, &q[3]), c[4], f[4]);
   TIME(f[5], c[5], &t_ns);
   TIME(f[6], c[6], &e_ns);
   if (r->have_q && !memcmp(q, r->last_q, sizeof q)) r->b.st.unchanged_rows++;
   memcpy(r->last_q, q, sizeof q);
   r->have_q = 1;
   size_t mark = r->b.q.n;
-  lob_status_t st = push(r, EV_BBO, EVF_BID, t_ns, e_ns, q[0], q[1], 0, err);
-  if (st == LOB_OK) st = push(r, EV_BBO, EVF_ASK, t_ns, e_ns, q[2], q[3], 0, err);
+  lob_status_t st = EXR_PUSH(&r->b, err, EV_BBO, EVF_BID, t_ns, e_ns, q[0], q[1], 0);
+  if (st == LOB_OK) st = EXR_PUSH(&r->b, err, EV_BBO, EVF_ASK, t_ns, e_ns, q[2], q[3], 0);
   if (st != LOB_OK) {
     exr_rollback(&r->b, mark);
     return st;
@@ -195,16 +172,20 @@ static lob_status_t row_depth(bnc_t *r, const csvr_field_t *f, lob_err_t *err) {
   if (lu < fu)
     return exr_bad(&r->b, err, LOB_EORDER, c[3], f[3].s, f[3].n,
                    "last_update_id is below first_update_id");
-  if (exr_eq(f[4].s, f[4].n, "b")) bid = 1;
-  else if (exr_eq(f[4].s, f[4].n, "a")) bid = 0;
-  else return exr_bad(&r->b, err, LOB_EPARSE, c[4], f[4].s, f[4].n, "side is not a or b");
-  if (exr_eq(f[5].s, f[5].n, "snap")) snap = 1;
-  else if (exr_eq(f[5].s, f[5].n, "set")) snap = 0;
+  if (exr_eq(f[4].s, f[4].n, "b"))
+    bid = 1;
+  else if (exr_eq(f[4].s, f[4].n, "a"))
+    bid = 0;
   else
-    return exr_bad(&r->b, err, LOB_EPARSE, c[5], f[5].s, f[5].n,
-                   "update_type is not snap or set");
-  CELL(cell_price(r, &f[6], &px), c[6], f[6]);
-  CELL(cell_qty(r, &f[7], &qty), c[7], f[7]);
+    return exr_bad(&r->b, err, LOB_EPARSE, c[4], f[4].s, f[4].n, "side is not a or b");
+  if (exr_eq(f[5].s, f[5].n, "snap"))
+    snap = 1;
+  else if (exr_eq(f[5].s, f[5].n, "set"))
+    snap = 0;
+  else
+    return exr_bad(&r->b, err, LOB_EPARSE, c[5], f[5].s, f[5].n, "update_type is not snap or set");
+  CELL(exr_price(r->spec, f[6].s, f[6].n, &px), c[6], f[6]);
+  CELL(inst_qty_parse(r->spec, f[7].s, f[7].n, &qty), c[7], f[7]);
   CELL(f[8].n ? fx_parse(f[8].s, f[8].n, 0, &pu) : LOB_EEMPTY, c[8], f[8]);
   if (pu < -1) CELL(LOB_ESIGN, c[8], f[8]);
 
@@ -215,7 +196,7 @@ static lob_status_t row_depth(bnc_t *r, const csvr_field_t *f, lob_err_t *err) {
     r->msg_snap = snap;
     r->msg_stale = 0;
     if (snap) {
-      lob_status_t st = push(r, EV_CLEAR, 0, ns, ns, 0, 0, 0, err);
+      lob_status_t st = EXR_PUSH(&r->b, err, EV_CLEAR, 0, ns, ns, 0, 0, 0);
       if (st != LOB_OK) return st;
       r->have_chain = r->chain_from_snap = 1;
       r->chain_u = lu;
@@ -223,8 +204,10 @@ static lob_status_t row_depth(bnc_t *r, const csvr_field_t *f, lob_err_t *err) {
       int gap = 0;
       int64_t prev = r->chain_u;
       if (r->have_chain && r->chain_from_snap) {
-        if (lu < r->chain_u) r->msg_stale = 1; /* already inside the snapshot */
-        else gap = pu > r->chain_u;
+        if (lu < r->chain_u)
+          r->msg_stale = 1; /* already inside the snapshot */
+        else
+          gap = pu > r->chain_u;
       } else if (r->have_chain) {
         gap = pu != r->chain_u;
       }
@@ -246,8 +229,8 @@ static lob_status_t row_depth(bnc_t *r, const csvr_field_t *f, lob_err_t *err) {
     r->b.st.before_snapshot++;
     return LOB_OK;
   }
-  lob_status_t st = push(r, snap ? EV_SNAPSHOT : EV_DEPTH, bid ? EVF_BID : EVF_ASK, ns, ns, px,
-                         qty, 0, err);
+  lob_status_t st = EXR_PUSH(&r->b, err, snap ? EV_SNAPSHOT : EV_DEPTH, bid ? EVF_BID : EVF_ASK, ns,
+                             ns, px, qty, 0);
   if (st != LOB_OK) return st;
   exr_times(&r->b, ns, ns);
   return LOB_OK;
@@ -264,10 +247,10 @@ static lob_status_t step(void *impl, lob_err_t *err) {
                    "expected %zu columns for Binance %s, found %zu", r->lay->ncols,
                    type_name(r->lay->type), nf);
   switch (r->lay->type) {
-  case BT_TRADES:
-  case BT_AGG: return row_trade(r, f, err);
-  case BT_BOOKTICKER: return row_bookticker(r, f, err);
-  case BT_DEPTH: return row_depth(r, f, err);
+    case BT_TRADES:
+    case BT_AGG: return row_trade(r, f, err);
+    case BT_BOOKTICKER: return row_bookticker(r, f, err);
+    case BT_DEPTH: return row_depth(r, f, err);
   }
   return LOB_EINVARIANT;
 }
@@ -296,7 +279,8 @@ static const layout_t *layout_for(bnc_type_t t, size_t ncols) {
  * refusal says what the file is. */
 static const char *refused_kind(const csvr_field_t *f, size_t nf) {
   if (nf == 12) return "klines (bars, not trades or book updates)";
-  if (nf > 0 && exr_eq(f[0].s, f[0].n, "open_time")) return "klines (bars, not trades or book updates)";
+  if (nf > 0 && exr_eq(f[0].s, f[0].n, "open_time"))
+    return "klines (bars, not trades or book updates)";
   if (nf == 4 && exr_eq(f[1].s, f[1].n, "percentage"))
     return "bookDepth (cumulative depth by percentage, not an L2 book)";
   if (nf > 0 && exr_eq(f[0].s, f[0].n, "calc_time")) return "fundingRate";
@@ -312,9 +296,9 @@ static lob_status_t detect(const char *path, uint64_t line, const csvr_field_t *
   for (size_t i = 0; i < NLAYOUTS; i++) {
     if (!header_is(f, nf, &LAYOUTS[i])) continue;
     if (hint && (int)LAYOUTS[i].type != hint)
-      return lob_err_set(err, LOB_EFORMAT, "%s:%llu: the header is that of a Binance %s file, not %s",
-                         path, (unsigned long long)line, type_name(LAYOUTS[i].type),
-                         type_name((bnc_type_t)hint));
+      return lob_err_set(
+          err, LOB_EFORMAT, "%s:%llu: the header is that of a Binance %s file, not %s", path,
+          (unsigned long long)line, type_name(LAYOUTS[i].type), type_name((bnc_type_t)hint));
     *out = &LAYOUTS[i];
     *header = 1;
     return LOB_OK;
@@ -346,18 +330,20 @@ static lob_status_t detect(const char *path, uint64_t line, const csvr_field_t *
   } else if (nf == 7) {
     /* spot trades have is_buyer_maker at column 5 where um/cm aggTrades and
      * bookTicker have an integer time; aggTrades end with a boolean. */
-    if (is_bool(&f[5])) l = layout_for(BT_TRADES, 7);
-    else if (is_bool(&f[6])) l = layout_for(BT_AGG, 7);
-    else l = layout_for(BT_BOOKTICKER, 7);
+    if (is_bool(&f[5]))
+      l = layout_for(BT_TRADES, 7);
+    else if (is_bool(&f[6]))
+      l = layout_for(BT_AGG, 7);
+    else
+      l = layout_for(BT_BOOKTICKER, 7);
   } else if (nf == 8) {
     l = layout_for(BT_AGG, 8);
   }
   if (!l)
-    return lob_err_set(err, LOB_EFORMAT,
-                       "%s:%llu: %zu columns do not match a Binance %s file", path,
-                       (unsigned long long)line, nf,
-                       hint ? type_name((bnc_type_t)hint)
-                            : "trades, aggTrades, bookTicker or depth");
+    return lob_err_set(
+        err, LOB_EFORMAT, "%s:%llu: %zu columns do not match a Binance %s file", path,
+        (unsigned long long)line, nf,
+        hint ? type_name((bnc_type_t)hint) : "trades, aggTrades, bookTicker or depth");
   *out = l;
   return LOB_OK;
 }
@@ -389,8 +375,8 @@ static int parse_hint(const char *h) {
   return -1;
 }
 
-lob_status_t bnc_open(const char *path, const char *type_hint, const src_opts_t *opts,
-                      src_t **out, lob_err_t *err) {
+lob_status_t bnc_open(const char *path, const char *type_hint, const src_opts_t *opts, src_t **out,
+                      lob_err_t *err) {
   if (!path || !opts || !opts->spec || !out)
     return lob_err_set(err, LOB_EINVAL, "bnc_open: path, opts, opts->spec and out are required");
   *out = NULL;

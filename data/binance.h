@@ -48,7 +48,7 @@
  * "binance/bookTicker" or "binance/depth".
  * LOB_EINVAL for a bad argument or hint, LOB_EIO when the file cannot be
  * read, LOB_EFORMAT when it is not a file of the type (err says why). */
-lob_status_t bnc_open(const char *path, const char *type_hint, const src_opts_t *opts,
-                      src_t **out, lob_err_t *err);
+lob_status_t bnc_open(const char *path, const char *type_hint, const src_opts_t *opts, src_t **out,
+                      lob_err_t *err);
 
 #endif

@@ -17,9 +17,9 @@
 #include "exrow.h"
 #include "input.h"
 
-static const char *const H_DERIV[] = {"timestamp",     "symbol",     "side",       "size",
-                                      "price",         "tickDirection", "trdMatchID", "grossValue",
-                                      "homeNotional",  "foreignNotional", "RPI"};
+static const char *const H_DERIV[] = {"timestamp",    "symbol",          "side",       "size",
+                                      "price",        "tickDirection",   "trdMatchID", "grossValue",
+                                      "homeNotional", "foreignNotional", "RPI"};
 static const char *const H_SPOT[] = {"id", "timestamp", "price", "volume", "side", "rpi"};
 
 typedef struct {
@@ -34,20 +34,14 @@ typedef struct {
 #define CELL(expr, col, f) EXR_CELL(&r->b, err, (expr), (col), (f).s, (f).n, NULL)
 #define CELLW(expr, col, f, what) EXR_CELL(&r->b, err, (expr), (col), (f).s, (f).n, (what))
 
-static lob_status_t cell_price(const bbt_t *r, const csvr_field_t *f, int64_t *out) {
-  lob_status_t st = inst_price_parse(r->spec, f->s, f->n, out);
-  return st == LOB_OK && *out <= 0 ? LOB_EOVERFLOW : st;
-}
-static lob_status_t cell_number(const csvr_field_t *f) {
-  if (f->n == 0) return LOB_EEMPTY;
-  if (f->s[0] == '-') return LOB_ESIGN;
-  return exr_is_number(f->s, f->n) ? LOB_OK : LOB_EPARSE;
-}
 /* Taker side: Buy/Sell (derivatives), buy/sell (spot). */
 static lob_status_t cell_side(const csvr_field_t *f, uint8_t *side) {
-  if (exr_eq(f->s, f->n, "buy")) *side = EVF_BID;
-  else if (exr_eq(f->s, f->n, "sell")) *side = EVF_ASK;
-  else return LOB_EPARSE;
+  if (exr_eq(f->s, f->n, "buy"))
+    *side = EVF_BID;
+  else if (exr_eq(f->s, f->n, "sell"))
+    *side = EVF_ASK;
+  else
+    return LOB_EPARSE;
   return LOB_OK;
 }
 /* The trade id as aux when it is a plain integer; ids that are not (the
@@ -72,9 +66,8 @@ static lob_status_t cell_tickdir(const csvr_field_t *f) {
 
 static lob_status_t emit(bbt_t *r, uint8_t side, int64_t ns, int64_t px, int64_t qty, int64_t aux,
                          lob_err_t *err) {
-  if (exr_push(&r->b, EV_TRADE, side, ns, ns, px, qty, aux) != LOB_OK)
-    return lob_err_set(err, LOB_ENOMEM, "%s:%llu: out of memory queueing events", r->b.path,
-                       (unsigned long long)r->b.line);
+  lob_status_t st = EXR_PUSH(&r->b, err, EV_TRADE, side, ns, ns, px, qty, aux);
+  if (st != LOB_OK) return st;
   exr_seal(&r->b);
   exr_times(&r->b, ns, ns);
   return LOB_OK;
@@ -98,10 +91,10 @@ static lob_status_t row_deriv(bbt_t *r, const csvr_field_t *f, lob_err_t *err) {
   if (ns <= 0) CELL(LOB_EOVERFLOW, c[0], f[0]);
   CELLW(cell_side(&f[2], &side), c[2], f[2], "side is not Buy or Sell");
   CELL(inst_qty_parse(r->spec, f[3].s, f[3].n, &qty), c[3], f[3]);
-  CELL(cell_price(r, &f[4], &px), c[4], f[4]);
+  CELL(exr_price(r->spec, f[4].s, f[4].n, &px), c[4], f[4]);
   CELLW(cell_tickdir(&f[5]), c[5], f[5], "not a Bybit tick direction");
   CELL(cell_id(&f[6], &aux), c[6], f[6]);
-  for (size_t i = 7; i < 10; i++) CELL(cell_number(&f[i]), c[i], f[i]);
+  for (size_t i = 7; i < 10; i++) CELL(exr_number(f[i].s, f[i].n), c[i], f[i]);
   if (r->ncols == 11) CELLW(cell_rpi(&f[10]), c[10], f[10], "RPI is not 0 or 1");
   return emit(r, side, ns, px, qty, aux, err);
 }
@@ -114,7 +107,7 @@ static lob_status_t row_spot(bbt_t *r, const csvr_field_t *f, lob_err_t *err) {
   CELL(cell_id(&f[0], &aux), c[0], f[0]);
   lob_status_t t = exr_time_ms_us(f[1].s, f[1].n, &r->unit, &ns);
   CELLW(t, c[1], f[1], t == LOB_EFORMAT ? exr_time_what(r->unit) : NULL);
-  CELL(cell_price(r, &f[2], &px), c[2], f[2]);
+  CELL(exr_price(r->spec, f[2].s, f[2].n, &px), c[2], f[2]);
   CELL(inst_qty_parse(r->spec, f[3].s, f[3].n, &qty), c[3], f[3]);
   CELLW(cell_side(&f[4], &side), c[4], f[4], "side is not buy or sell");
   if (r->ncols == 6) CELLW(cell_rpi(&f[5]), c[5], f[5], "rpi is not 0 or 1");
@@ -156,8 +149,8 @@ static int header_is(const csvr_field_t *f, size_t nf, const char *const *names)
 }
 
 /* From the first row: spot or derivatives, column count, header or data. */
-static lob_status_t detect(bbt_t *r, const csvr_field_t *f, size_t nf, uint64_t line,
-                           int *header, lob_err_t *err) {
+static lob_status_t detect(bbt_t *r, const csvr_field_t *f, size_t nf, uint64_t line, int *header,
+                           lob_err_t *err) {
   *header = nf > 0 && !exr_is_number(f[0].s, f[0].n);
   if ((nf == 10 || nf == 11) && (!*header || header_is(f, nf, H_DERIV))) {
     r->spot = 0;

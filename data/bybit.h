@@ -43,7 +43,6 @@ lob_status_t bybit_open(const char *path, const char *type_hint, const src_opts_
                         src_t **out, lob_err_t *err);
 
 /* The order-book reader alone (bybit_open calls it for "orderbook"). */
-lob_status_t bybit_ob_open(const char *path, const src_opts_t *opts, src_t **out,
-                           lob_err_t *err);
+lob_status_t bybit_ob_open(const char *path, const src_opts_t *opts, src_t **out, lob_err_t *err);
 
 #endif

@@ -96,24 +96,23 @@ static lob_status_t jbad(bbo_t *r, lob_err_t *err, lob_status_t why, const char 
 }
 
 /* The levels of one side: queued as kind events; on a bad level the caller
- * rolls the line back. *bad_out is set when the row ended (skipped or
+ * rolls the line back. *ended is set when the row ended (skipped or
  * stopping, status in the return value). */
 static lob_status_t levels(bbo_t *r, const json_t *arr, const char *name, uint8_t kind,
-                           uint8_t side, int64_t exch, int64_t local, int *ended,
-                           lob_err_t *err) {
+                           uint8_t side, int64_t exch, int64_t local, int *ended, lob_err_t *err) {
   char col[48];
   size_t i;
   const json_t *lv;
   *ended = 1;
   json_array_foreach(arr, i, lv) {
     const json_t *jp = json_array_get(lv, 0), *jq = json_array_get(lv, 1);
-    snprintf(col, sizeof col, "data.%s[%zu]", name, i);
     if (!json_is_array(lv) || json_array_size(lv) != 2 || !json_is_string(jp) ||
-        !json_is_string(jq))
+        !json_is_string(jq)) {
+      snprintf(col, sizeof col, "data.%s[%zu]", name, i);
       return jbad(r, err, LOB_EPARSE, col, lv, "a level is not a pair of strings [price, size]");
+    }
     int64_t px, qty;
-    lob_status_t st = inst_price_parse(r->spec, json_string_value(jp), json_string_length(jp), &px);
-    if (st == LOB_OK && px <= 0) st = LOB_EOVERFLOW;
+    lob_status_t st = exr_price(r->spec, json_string_value(jp), json_string_length(jp), &px);
     if (st != LOB_OK) {
       snprintf(col, sizeof col, "data.%s[%zu] price", name, i);
       return jbad(r, err, st, col, jp, NULL);
@@ -123,9 +122,7 @@ static lob_status_t levels(bbo_t *r, const json_t *arr, const char *name, uint8_
       snprintf(col, sizeof col, "data.%s[%zu] size", name, i);
       return jbad(r, err, st, col, jq, NULL);
     }
-    if (exr_push(&r->b, kind, side, exch, local, px, qty, 0) != LOB_OK)
-      return lob_err_set(err, LOB_ENOMEM, "%s:%llu: out of memory queueing events", r->b.path,
-                         (unsigned long long)r->b.line);
+    if ((st = EXR_PUSH(&r->b, err, kind, side, exch, local, px, qty, 0)) != LOB_OK) return st;
   }
   *ended = 0;
   return LOB_OK;
@@ -148,14 +145,18 @@ static lob_status_t line_events(bbo_t *r, const json_t *root, lob_err_t *err) {
   if (!json_is_string(topic) || strncmp(json_string_value(topic), "orderbook.", 10) != 0)
     return jbad(r, err, LOB_EFORMAT, "topic", topic, "not an orderbook message");
   int snap;
-  if (json_is_string(type) && !strcmp(json_string_value(type), "snapshot")) snap = 1;
-  else if (json_is_string(type) && !strcmp(json_string_value(type), "delta")) snap = 0;
-  else return jbad(r, err, LOB_EFORMAT, "type", type, "type is not snapshot or delta");
+  if (json_is_string(type) && !strcmp(json_string_value(type), "snapshot"))
+    snap = 1;
+  else if (json_is_string(type) && !strcmp(json_string_value(type), "delta"))
+    snap = 0;
+  else
+    return jbad(r, err, LOB_EFORMAT, "type", type, "type is not snapshot or delta");
   if ((st = ms_member(jts, &ts)) != LOB_OK) return jbad(r, err, st, "ts", jts, "ts is not ms");
   exch = ts;
   if (jcts && (st = ms_member(jcts, &exch)) != LOB_OK)
     return jbad(r, err, st, "cts", jcts, "cts is not ms");
-  if (!json_is_object(data)) return jbad(r, err, LOB_EFORMAT, "data", data, "data is not an object");
+  if (!json_is_object(data))
+    return jbad(r, err, LOB_EFORMAT, "data", data, "data is not an object");
   if (!json_is_string(sym) || json_string_length(sym) == 0)
     return jbad(r, err, LOB_EPARSE, "data.s", sym, "symbol is not a string");
   if (!json_is_array(jb)) return jbad(r, err, LOB_EFORMAT, "data.b", jb, "not an array");
@@ -171,8 +172,7 @@ static lob_status_t line_events(bbo_t *r, const json_t *root, lob_err_t *err) {
   size_t mark = r->b.q.n;
   int ended;
   uint8_t kind = snap ? EV_SNAPSHOT : EV_DEPTH;
-  if (snap && exr_push(&r->b, EV_CLEAR, 0, exch, ts, 0, 0, 0) != LOB_OK)
-    return lob_err_set(err, LOB_ENOMEM, "%s: out of memory", r->b.path);
+  if (snap && (st = EXR_PUSH(&r->b, err, EV_CLEAR, 0, exch, ts, 0, 0, 0)) != LOB_OK) return st;
   st = levels(r, jb, "b", kind, EVF_BID, exch, ts, &ended, err);
   if (!ended) st = levels(r, ja, "a", kind, EVF_ASK, exch, ts, &ended, err);
   if (ended) {
@@ -216,8 +216,8 @@ static lob_status_t step(void *impl, lob_err_t *err) {
   json_t *root = json_loadb(s, n, 0, &je);
   if (!json_is_object(root)) {
     char what[200];
-    snprintf(what, sizeof what, "not a JSON object: %s at character %d", root ? "top level" : je.text,
-             root ? 0 : je.position);
+    snprintf(what, sizeof what, "not a JSON object: %s at character %d",
+             root ? "top level" : je.text, root ? 0 : je.position);
     json_decref(root);
     return exr_badw(&r->b, err, LOB_EPARSE, "line", s, n, what);
   }
@@ -262,16 +262,17 @@ static lob_status_t peek_format(bbo_t *r, char *format, size_t cap, lob_err_t *e
   if (t) {
     int depth = 0;
     size_t i = (size_t)(t - s) + 11;
-    while (i < n && s[i] >= '0' && s[i] <= '9' && depth < 100000) depth = depth * 10 + (s[i++] - '0');
+    while (i < n && s[i] >= '0' && s[i] <= '9' && depth < 100000)
+      depth = depth * 10 + (s[i++] - '0');
     if (depth > 0 && i < n && s[i] == '.') snprintf(format, cap, "bybit/ob%d", depth);
   }
   return LOB_OK;
 }
 
-lob_status_t bybit_ob_open(const char *path, const src_opts_t *opts, src_t **out,
-                           lob_err_t *err) {
+lob_status_t bybit_ob_open(const char *path, const src_opts_t *opts, src_t **out, lob_err_t *err) {
   if (!path || !opts || !opts->spec || !out)
-    return lob_err_set(err, LOB_EINVAL, "bybit_ob_open: path, opts, opts->spec and out are required");
+    return lob_err_set(err, LOB_EINVAL,
+                       "bybit_ob_open: path, opts, opts->spec and out are required");
   *out = NULL;
   lob_status_t st;
   char format[32];

@@ -50,6 +50,11 @@ lob_status_t exr_push(exr_base_t *b, uint8_t kind, uint8_t flags, int64_t exch, 
   return LOB_OK;
 }
 
+lob_status_t exr_oom(exr_base_t *b, lob_err_t *err) {
+  return lob_err_set(err, LOB_ENOMEM, "%s:%llu: out of memory queueing events", b->path,
+                     (unsigned long long)b->line);
+}
+
 void exr_seal(exr_base_t *b) {
   exr_queue_t *q = &b->q;
   if (q->n > q->ready) q->ev[q->n - 1].flags |= EVF_BATCH_END;
@@ -95,8 +100,7 @@ lob_status_t exr_badw(exr_base_t *b, lob_err_t *err, lob_status_t why, const cha
   if (col)
     return lob_err_set(err, LOB_EBADROW, "%s:%llu: %s (column %s, value '%s')", b->path,
                        (unsigned long long)b->line, what, col, shown);
-  return lob_err_set(err, LOB_EBADROW, "%s:%llu: %s", b->path, (unsigned long long)b->line,
-                     what);
+  return lob_err_set(err, LOB_EBADROW, "%s:%llu: %s", b->path, (unsigned long long)b->line, what);
 }
 
 lob_status_t exr_bad(exr_base_t *b, lob_err_t *err, lob_status_t why, const char *col,
@@ -110,8 +114,8 @@ lob_status_t exr_bad(exr_base_t *b, lob_err_t *err, lob_status_t why, const char
   return exr_badw(b, err, why, col, val, vn, what);
 }
 
-lob_status_t exr_read(exr_base_t *b, exr_step_fn step, void *impl, ev_t *out, size_t cap,
-                      size_t *n, lob_err_t *err) {
+lob_status_t exr_read(exr_base_t *b, exr_step_fn step, void *impl, ev_t *out, size_t cap, size_t *n,
+                      lob_err_t *err) {
   *n = 0;
   while (*n < cap) {
     size_t k = drain(&b->q, out + *n, cap - *n);
@@ -150,6 +154,17 @@ int exr_is_number(const char *s, size_t n) {
   return st == LOB_OK || st == LOB_EOFFGRID || st == LOB_EOVERFLOW;
 }
 
+lob_status_t exr_price(const inst_spec_t *spec, const char *s, size_t n, int64_t *ticks) {
+  lob_status_t st = inst_price_parse(spec, s, n, ticks);
+  return st == LOB_OK && *ticks <= 0 ? LOB_EOVERFLOW : st;
+}
+
+lob_status_t exr_number(const char *s, size_t n) {
+  if (n == 0) return LOB_EEMPTY;
+  if (s[0] == '-') return LOB_ESIGN;
+  return exr_is_number(s, n) ? LOB_OK : LOB_EPARSE;
+}
+
 int exr_eq(const char *s, size_t n, const char *word) {
   size_t wn = strlen(word);
   if (n != wn) return 0;
@@ -163,9 +178,12 @@ int exr_eq(const char *s, size_t n, const char *word) {
 }
 
 lob_status_t exr_bool(const char *s, size_t n, int *out) {
-  if (exr_eq(s, n, "true")) *out = 1;
-  else if (exr_eq(s, n, "false")) *out = 0;
-  else return LOB_EPARSE;
+  if (exr_eq(s, n, "true"))
+    *out = 1;
+  else if (exr_eq(s, n, "false"))
+    *out = 0;
+  else
+    return LOB_EPARSE;
   return LOB_OK;
 }
 

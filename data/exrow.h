@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "../core/event.h"
+#include "../core/instrument.h"
 #include "../core/status.h"
 #include "csvrows.h"
 #include "source.h"
@@ -44,9 +45,15 @@ void exr_base_init(exr_base_t *b, const char *path, const src_opts_t *opts);
 void exr_base_free(exr_base_t *b);
 
 /* Appends an event for this row (flags as given, inst filled in); held until
- * exr_seal. LOB_ENOMEM if the queue cannot grow. */
+ * exr_seal. LOB_ENOMEM if the queue cannot grow (see exr_oom). */
 lob_status_t exr_push(exr_base_t *b, uint8_t kind, uint8_t flags, int64_t exch, int64_t local,
                       int64_t price, int64_t qty, int64_t aux);
+/* Fills err for a failed exr_push ("FILE:LINE: out of memory ...") and
+ * returns LOB_ENOMEM. */
+lob_status_t exr_oom(exr_base_t *b, lob_err_t *err);
+/* exr_push that fills err on failure: evaluates to LOB_OK or LOB_ENOMEM. */
+#define EXR_PUSH(b, err, ...) (exr_push((b), __VA_ARGS__) == LOB_OK ? LOB_OK : exr_oom((b), (err)))
+
 /* Ends the open batch: EVF_BATCH_END on its last event, all events ready. */
 void exr_seal(exr_base_t *b);
 /* Drops the events pushed since n == mark (a row that turned out bad). */
@@ -68,10 +75,10 @@ lob_status_t exr_badw(exr_base_t *b, lob_err_t *err, lob_status_t why, const cha
 /* Checks one cell: when expr is not LOB_OK the row ends through the bad-row
  * rule (the enclosing function returns LOB_OK to skip it or LOB_EBADROW).
  * what names the problem (NULL: the status text). */
-#define EXR_CELL(b, err, expr, col, val, vn, what)                                          \
-  do {                                                                                      \
-    lob_status_t exr_s_ = (expr);                                                           \
-    if (exr_s_ != LOB_OK) return exr_badw((b), (err), exr_s_, (col), (val), (vn), (what));  \
+#define EXR_CELL(b, err, expr, col, val, vn, what)                                         \
+  do {                                                                                     \
+    lob_status_t exr_s_ = (expr);                                                          \
+    if (exr_s_ != LOB_OK) return exr_badw((b), (err), exr_s_, (col), (val), (vn), (what)); \
   } while (0)
 
 /* Notes a good row's times (anomaly counters and range). */
@@ -88,8 +95,8 @@ typedef lob_status_t (*exr_step_fn)(void *impl, lob_err_t *err);
 /* The read operation of a reader: fills out[0..cap) from the queue, calling
  * step for more rows. Follows the src_ops_t contract; an error met after some
  * events were copied is kept and returned by the next call. */
-lob_status_t exr_read(exr_base_t *b, exr_step_fn step, void *impl, ev_t *out, size_t cap,
-                      size_t *n, lob_err_t *err);
+lob_status_t exr_read(exr_base_t *b, exr_step_fn step, void *impl, ev_t *out, size_t cap, size_t *n,
+                      lob_err_t *err);
 
 /* --- CSV rows ------------------------------------------------------------ */
 
@@ -118,6 +125,11 @@ lob_status_t exr_csv_next(exr_base_t *b, exr_csv_t *c, const csvr_field_t **f, s
 /* 1 if s[0..n) is a decimal number of any length or precision (checked with
  * fx_parse: only syntax matters, not range). */
 int exr_is_number(const char *s, size_t n);
+/* A price: on the spec's tick grid and above zero (LOB_EOVERFLOW for 0). */
+lob_status_t exr_price(const inst_spec_t *spec, const char *s, size_t n, int64_t *ticks);
+/* A non-negative decimal in a column that is checked but not used
+ * (quote_qty, grossValue, ...): LOB_EEMPTY, LOB_ESIGN or LOB_EPARSE. */
+lob_status_t exr_number(const char *s, size_t n);
 /* 1 if s[0..n) equals word, ignoring ASCII case. */
 int exr_eq(const char *s, size_t n, const char *word);
 /* Parses true/false (any case) into *out; LOB_EPARSE otherwise. */

@@ -1,11 +1,11 @@
 /* input.c - byte streams over plain, gzip and single-member zip files.
  *
- * The raw file is read in 256 KiB chunks and every raw byte goes through
- * SHA-256 exactly once, in file order. Compressed files are inflated by a
- * second thread into a ring of full blocks (only the last block of a stream
- * is short), so the bytes handed out - and where an error appears in them -
- * do not depend on timing. A compressed stream that ends before its end
- * marker is LOB_ETRUNC, never a clean end of file.
+ * A second thread reads the file in 256 KiB chunks, passes every raw byte
+ * through SHA-256 exactly once in file order, inflates if compressed, and
+ * fills a ring of full blocks (only the last block of a stream is short), so
+ * the bytes handed out - and where an error appears in them - do not depend
+ * on timing. A compressed stream that ends before its end marker is
+ * LOB_ETRUNC, never a clean end of file.
  */
 #include "input.h"
 
@@ -163,12 +163,46 @@ static lob_status_t zip_finish(in_stream_t *s, char *msg, size_t cap) {
   return raw_drain(s, msg, cap);
 }
 
+/* A plain file: the bytes read while sniffing the format, then straight
+ * from the file into out (hashed on the way). */
+static lob_status_t plain_fill(in_stream_t *s, unsigned char *out, size_t cap, size_t *got,
+                               char *msg, size_t mcap) {
+  size_t n = 0;
+  if (s->raw_off < s->raw_len) {
+    n = s->raw_len - s->raw_off;
+    if (n > cap) n = cap;
+    memcpy(out, s->raw + s->raw_off, n);
+    s->raw_off += n;
+  }
+  lob_status_t st = LOB_OK;
+  while (n < cap && !s->raw_eof) {
+    ssize_t r = read(s->fd, out + n, cap - n);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      snprintf(msg, mcap, "%s: read error: %s", s->path, strerror(errno));
+      st = LOB_EIO;
+      break;
+    }
+    if (r == 0) {
+      s->raw_eof = 1;
+      break;
+    }
+    hash_raw(s, out + n, (size_t)r);
+    n += (size_t)r;
+  }
+  if (st != LOB_OK || (s->raw_eof && s->raw_off == s->raw_len)) s->dec_done = 1;
+  s->out_pos += n;
+  *got = n;
+  return st;
+}
+
 /* Fills out[0..cap) as far as possible. *got < cap only at the end of the
  * stream or on an error (returned, message in msg). */
 static lob_status_t dec_fill(in_stream_t *s, unsigned char *out, size_t cap, size_t *got,
                              char *msg, size_t mcap) {
   size_t n = 0;
   lob_status_t st = LOB_OK;
+  if (s->kind == IN_PLAIN) return plain_fill(s, out, cap, got, msg, mcap);
   while (n < cap && !s->dec_done) {
     if (s->raw_off == s->raw_len && !s->raw_eof) {
       st = raw_fill(s, msg, mcap);
@@ -376,9 +410,9 @@ lob_status_t in_open(const char *path, in_stream_t **out, lob_err_t *err) {
   } else {
     s->kind = IN_PLAIN;
   }
-  if (s->kind != IN_PLAIN) {
-    /* Inflate runs beside the consumer (CSV parsing): on two cores this
-     * hides most of the decompression time. */
+  {
+    /* Reading, hashing and inflating run beside the consumer (CSV
+     * parsing): on two cores this hides most of their time. */
     for (int i = 0; i < BLK_COUNT; i++) {
       s->blk[i].data = malloc(BLK_SIZE);
       if (!s->blk[i].data) {
@@ -427,37 +461,8 @@ void in_close(in_stream_t **pp) {
 
 /* --- reading ---------------------------------------------------------------------- */
 
-static lob_status_t plain_read(in_stream_t *s, unsigned char *buf, size_t cap, size_t *got,
-                               lob_err_t *err) {
-  size_t n = 0;
-  if (s->raw_off < s->raw_len) { /* bytes read while sniffing the format */
-    n = s->raw_len - s->raw_off;
-    if (n > cap) n = cap;
-    memcpy(buf, s->raw + s->raw_off, n);
-    s->raw_off += n;
-  }
-  while (n < cap && !s->raw_eof) {
-    ssize_t r = read(s->fd, buf + n, cap - n);
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      *got = n;
-      return lob_err_set(err, LOB_EIO, "%s: read error: %s", s->path, strerror(errno));
-    }
-    if (r == 0) {
-      s->raw_eof = 1;
-      break;
-    }
-    hash_raw(s, buf + n, (size_t)r);
-    n += (size_t)r;
-  }
-  s->out_pos += n;
-  *got = n;
-  return LOB_OK;
-}
-
 lob_status_t in_read(in_stream_t *s, void *buf, size_t cap, size_t *got, lob_err_t *err) {
   *got = 0;
-  if (s->kind == IN_PLAIN) return plain_read(s, buf, cap, got, err);
   if (s->finished) {
     if (s->fin_st != LOB_OK) return lob_err_set(err, s->fin_st, "%s", s->fin_msg);
     return LOB_OK;

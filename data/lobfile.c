@@ -1,11 +1,14 @@
-/* lobfile.c - the .lob format: header and index (de)serialisation and the
- * block codec. Writer and reader (lobfile_write.c, lobfile_read.c) share it,
- * so the two sides of every field are written once. Invariant: every read of
+/* lobfile.c - the .lob format: its description (below), and the header and
+ * index (de)serialisers shared by the writer and the reader, so the two
+ * sides of every field are written once. The block encoder lives in
+ * lobfile_write.c, the decoder in lobfile_read.c. Invariant: every read of
  * file bytes is bounds-checked, so a hostile file yields a status, never a
  * crash, an out-of-bounds read or an allocation it did not pay for in bytes.
  *
  * FORMAT, version 1. All integers little-endian, strings are fixed-size
- * NUL-padded fields (NUL required), no struct is ever dumped raw.
+ * NUL-padded fields (NUL required), no struct is ever dumped raw. Event
+ * kinds are 1..9 (the writer refuses others). When events = 0 the four
+ * times in the header are 0.
  *
  *   [0, H)            header, H = 3432 bytes
  *   [H, index_off)    blocks, back to back, in event order
@@ -40,21 +43,34 @@
  * 4 zero bytes.
  *
  * Block, layout 1 (PLANES; layout 0 RAW = one segment of n x 48-byte
- * records, kept as the benchmark baseline). Nine columns: 0 exch_ts,
- * 1 local_ts, 2 price, 3 qty, 4 aux, 5 kind, 6 flags, 7 inst, 8 spare.
- *   u8 width[9]   bytes per value of each column (0 = column is constant)
- *   u16 kinds     bit k set if kind k occurs
- *   i64 local0, u8 kind0, u8 flags0, u16 inst0, u32 spare0 (first event's)
- *   for each kind k in kinds, ascending: i64 exch, price, qty, aux of the
- *       block's first event of kind k (the predictors' start)
- *   then for each column, for each byte plane p < width: one segment holding
- *   byte p of the column's n values (a byte shuffle: high planes are nearly
- *   all zero and deflate to almost nothing).
- * Column values: local_ts - previous local_ts; exch_ts, price, qty, aux
- * minus the previous value of the same kind; both zig-zag coded, mod 2^64.
- * kind, flags, inst, spare XOR the first event's.
- * Segment: u8 method; 0 = stored: n bytes; 1 = deflate: u32 clen, clen
- * bytes of raw deflate that inflate to exactly n bytes.
+ * records, kept as the benchmark's baseline). Every event has a tag byte:
+ * bits 0-3 kind, 4-5 flags & 3 (side), bit 6 "local_ts moved" (L), bit 7
+ * "exch_ts differs from its prediction" (E). slot = tag & 63 = kind | side
+ * << 4 keys the predictors. Eight columns follow: L, E (sparse: one value
+ * per event with its tag bit), P price, Q qty, A aux, F flags >> 2, I inst,
+ * S spare (dense: one value per event). Column values:
+ *   L  (local_ts - previous local_ts) / Ls, zig-zag
+ *   E  (exch_ts - previous exch_ts of the slot) / Es, zig-zag
+ *   P  price - previous price of the slot, zig-zag
+ *   Q  qty - the slot's base qty, zig-zag (quantities are not a walk)
+ *   A  aux - previous aux of the slot, zig-zag (trade ids step by ~1)
+ *   F, I, S  XOR the block's first event's flags >> 2, inst, spare
+ * Ls, Es: the greatest common divisor of the column's deltas (1000 for a
+ * µs clock, 10^6 for a ms one). All arithmetic is mod 2^64, so any int64
+ * comes back exactly. Column header (55 bytes + 32 per slot):
+ *    0 u8 width[8]     bytes per value of L E P Q A F I S (0 = all zero)
+ *    8 u32 nL, u32 nE  values in the sparse columns
+ *   16 u64 Ls, u64 Es
+ *   32 i64 local_ts of the first event
+ *   40 u8 flags >> 2, u16 inst, u32 spare of the first event
+ *   47 u64 slot mask; then for each slot in it, ascending: i64 exch, price,
+ *      qty, aux of the block's first event in that slot (predictor start)
+ * Then segments: the n tags, then for each column, for each byte p < width:
+ * byte p of each of its values (a byte shuffle: high bytes are nearly all
+ * zero and deflate to almost nothing, the rest is stored as is).
+ * Segment: u8 method; 0 = stored: the bytes; 1 = deflate: u32 clen, clen
+ * bytes of raw deflate that inflate to exactly the segment's size.
+ * usize = header + n + nL x width[L] + nE x width[E] + n x (the other widths).
  */
 #include "lobfile_int.h"
 
@@ -219,8 +235,10 @@ static size_t walk_header(walk_t *w, lobf_meta_t *m, uint32_t *epb, uint64_t *in
   return w->pos;
 }
 
+/* Measured by walking the field list once, so the size cannot drift from
+ * the fields (the tests pin it to the documented 3432). */
 size_t lobf__header_size(void) {
-  static uint8_t scratch[4096];
+  uint8_t scratch[4096];
   lobf_meta_t m = {0};
   uint32_t epb = 0, ver = 0, hs = 0;
   uint64_t io = 0;
@@ -242,9 +260,9 @@ void lobf__header_put(uint8_t *buf, const lobf_meta_t *meta, uint32_t epb, uint6
 lob_status_t lobf__header_get(const uint8_t *buf, size_t n, lobf_meta_t *m, uint32_t *epb,
                               uint64_t *index_off, lob_err_t *err) {
   size_t hs = lobf__header_size();
-  if (n < 16) return lob_err_set(err, LOB_ETRUNC, "file too short for a header (%zu bytes)", n);
-  if (memcmp(buf, LOBF_MAGIC, 8) != 0)
+  if (memcmp(buf, LOBF_MAGIC, n < 8 ? n : 8) != 0)
     return lob_err_set(err, LOB_EFORMAT, "not a .lob file (bad magic)");
+  if (n < 16) return lob_err_set(err, LOB_ETRUNC, "file too short for a header (%zu bytes)", n);
   uint32_t ver = lobf__get32(buf + 8), hsize = lobf__get32(buf + 12);
   if (ver != LOBF_VERSION)
     return lob_err_set(err, LOB_EVERSION, "file version %u, this build reads version %u", ver,
@@ -309,5 +327,6 @@ void lobf__tune_default(lobf_tune_t *t) {
   t->layout = LOBF_LAYOUT_PLANES;
   t->level = 1;
   t->strategy = Z_DEFAULT_STRATEGY;
-  t->min_gain_pct = 10;
+  t->min_gain_pct = 85;
+  t->zero_pct = 85;
 }

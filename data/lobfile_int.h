@@ -1,6 +1,6 @@
-/* lobfile_int.h - private to lobfile*.c (and the benchmark): the on-disk
- * sizes, the little-endian field codecs, the header/index (de)serialisers and
- * the block codec shared by the writer and the reader. The format itself is
+/* lobfile_int.h - private to lobfile*.c (and the benchmark and the fuzz
+ * target): the on-disk sizes, the little-endian field codecs, the header and
+ * index (de)serialisers and the block encoder/decoder. The format itself is
  * documented at the top of lobfile.c; every size here is part of version 1.
  */
 #ifndef LOB_LOBFILE_INT_H
@@ -19,19 +19,24 @@
 #define LOBF_IDX_ENTRY_SIZE 72u   /* one block index entry */
 #define LOBF_DEFAULT_EPB 16384u   /* events per block, chosen by bench_lobfile */
 #define LOBF_MAX_EPB (1u << 20)   /* cap: bounds every reader allocation */
-#define LOBF_NCOLS 9u             /* columns of the PLANES layout */
 #define LOBF_NKINDS 10u           /* by_kind slots in a version 1 header */
 #define LOBF_MAX_INFLATE_RATIO 1100u /* deflate cannot expand past ~1032:1 */
 
 _Static_assert(EV_KIND_COUNT == LOBF_NKINDS, "a new event kind needs a new file version");
 _Static_assert(SRC_STATUS_SLOTS == 32, "src_stats_t change needs a new file version");
 
-/* PLANES layout: the widest value of each column, in bytes, and the size
- * of the fixed part of a block's column header (before the per-kind bases). */
-static const uint8_t lobf__col_maxw[LOBF_NCOLS] = {8, 8, 8, 8, 8, 1, 1, 2, 4};
-#define LOBF_COLHDR_FIXED (LOBF_NCOLS + 2 + 8 + 1 + 1 + 2 + 4)
-#define LOBF_COLHDR_PERKIND 32u
-#define LOBF_MAX_PLANES 48u
+/* PLANES layout (see lobfile.c): a tag byte per event, then eight columns
+ * with a per-block width. L and E are sparse (one value per event whose
+ * tag bit says so); the others have one value per event. */
+enum { LOBF_C_L, LOBF_C_E, LOBF_C_P, LOBF_C_Q, LOBF_C_A, LOBF_C_F, LOBF_C_I, LOBF_C_S, LOBF_NCOLS };
+static const uint8_t lobf__col_maxw[LOBF_NCOLS] = {8, 8, 8, 8, 8, 1, 2, 4};
+#define LOBF_TAG_L 0x40u          /* tag bit: local_ts moved, a value in L */
+#define LOBF_TAG_E 0x80u          /* tag bit: exch_ts off its prediction, a value in E */
+#define LOBF_NSLOTS 64u           /* predictor slots: kind | side << 4 */
+#define LOBF_COLHDR_FIXED 55u
+#define LOBF_COLHDR_PERSLOT 32u
+#define LOBF_COLHDR_MAX (LOBF_COLHDR_FIXED + LOBF_NSLOTS * LOBF_COLHDR_PERSLOT)
+#define LOBF_MAX_PLANES 48u       /* bytes per event at the widest: 1 + 5 x 8 + 1 + 2 + 4 */
 
 /* Block layouts (index entry field). */
 enum { LOBF_LAYOUT_RAW = 0, LOBF_LAYOUT_PLANES = 1 };
@@ -102,6 +107,7 @@ typedef struct {
   int level;         /* zlib level for segments, 0 = store everything */
   int strategy;      /* Z_DEFAULT_STRATEGY, Z_RLE, Z_HUFFMAN_ONLY, ... */
   int min_gain_pct;  /* deflate a segment only if it saves this much */
+  int zero_pct;      /* ... and only try when this share of it is zero bytes */
 } lobf_tune_t;
 
 void lobf__tune_default(lobf_tune_t *t);

@@ -23,6 +23,8 @@ struct lobf_dec {
   int zinit;
   uint8_t *pbuf; /* inflated segments of one block */
   size_t pcap;
+  uint64_t *lv, *ev; /* sparse L and E deltas of one block, [0] = 0 */
+  size_t vcap;
   uint64_t t[LOBF_NCOLS][DEC_CHUNK];
 };
 
@@ -41,9 +43,12 @@ lob_status_t lobf__dec_create(lobf_dec_t **out) {
 
 void lobf__dec_destroy(lobf_dec_t **pp) {
   if (!pp || !*pp) return;
-  if ((*pp)->zinit) inflateEnd(&(*pp)->zs);
-  free((*pp)->pbuf);
-  free(*pp);
+  lobf_dec_t *d = *pp;
+  if (d->zinit) inflateEnd(&d->zs);
+  free(d->pbuf);
+  free(d->lv);
+  free(d->ev);
+  free(d);
   *pp = NULL;
 }
 
@@ -79,8 +84,16 @@ static int dec_segment(lobf_dec_t *d, cur_t *c, size_t n, uint8_t *dst, const ui
   return 0;
 }
 
-/* Column values of events [i0, i0 + m) from their byte planes. */
-static void gather(uint64_t *t, const uint8_t *const *pl, unsigned w, size_t i0, size_t m) {
+/* The byte-plane loops below are simple enough to vectorise, which gcc
+ * only does at -O2 when asked (clang does it anyway). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define VEC __attribute__((optimize("tree-vectorize")))
+#else
+#define VEC
+#endif
+
+/* Column values [i0, i0 + m) from their w byte planes. */
+static VEC void gather(uint64_t *t, const uint8_t *const *pl, unsigned w, size_t i0, size_t m) {
   if (w == 0) {
     memset(t, 0, m * sizeof *t);
     return;
@@ -94,67 +107,155 @@ static void gather(uint64_t *t, const uint8_t *const *pl, unsigned w, size_t i0,
   }
 }
 
+/* As gather, then undo the zig-zag (kept out of the event loop, where it
+ * would not vectorise). */
+static VEC void gather_zz(uint64_t *t, const uint8_t *const *pl, unsigned w, size_t i0, size_t m) {
+  gather(t, pl, w, i0, m);
+  if (w)
+    for (size_t i = 0; i < m; i++) t[i] = lobf__unzz(t[i]);
+}
+
+/* A sparse time column: out[0] = 0, out[1..m] = the deltas themselves. */
+static void gather_sparse(uint64_t *out, const uint8_t *const *pl, unsigned w, size_t m,
+                          uint64_t scale) {
+  out[0] = 0;
+  gather(out + 1, pl, w, 0, m);
+  for (size_t i = 1; i <= m; i++) out[i] = lobf__unzz(out[i]) * scale;
+}
+
+/* kind, flags, inst, spare of m events as little-endian words (bytes 40..47
+ * of the record): kind and side from the tag, the rest XOR the block's. */
+static VEC void tails(uint64_t *tf, const uint64_t *ti, const uint64_t *ts, const uint8_t *tg,
+                      uint64_t tail0, size_t m) {
+  for (size_t i = 0; i < m; i++)
+    tf[i] = tail0 ^ (tf[i] << 10 | ti[i] << 16 | ts[i] << 32 | (tg[i] & 15u) |
+                     (uint64_t)(tg[i] & 0x30u) << 4);
+}
+
+/* Counts the L and E bits of the tags; nonzero if a tag names a kind that
+ * does not exist or a slot without bases. */
+static VEC unsigned check_tags(const uint8_t *tags, size_t n, uint64_t slots, size_t *nl,
+                               size_t *ne) {
+  size_t a = 0, b = 0;
+  unsigned bad = 0;
+  for (size_t i = 0; i < n; i++) {
+    a += tags[i] >> 6 & 1;
+    b += tags[i] >> 7;
+    bad |= (unsigned)(~slots >> (tags[i] & 63u) & 1) | (~0x3FEu >> (tags[i] & 15u) & 1);
+  }
+  *nl = a;
+  *ne = b;
+  return bad;
+}
+
+/* Bytes 40..47 of a record from their little-endian word. */
+static inline void put_tail(ev_t *e, uint64_t w) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  _Static_assert(offsetof(ev_t, kind) == 40 && offsetof(ev_t, flags) == 41 &&
+                     offsetof(ev_t, inst) == 42 && offsetof(ev_t, spare) == 44,
+                 "ev_t tail layout");
+  memcpy(&e->kind, &w, 8);
+#else
+  e->kind = (uint8_t)w;
+  e->flags = (uint8_t)(w >> 8);
+  e->inst = (uint16_t)(w >> 16);
+  e->spare = (uint32_t)(w >> 32);
+#endif
+}
+
+static int grow_sparse(lobf_dec_t *d, size_t n) {
+  if (n + 1 <= d->vcap) return 0;
+  uint64_t *a = realloc(d->lv, (n + 1) * sizeof *a);
+  if (a) d->lv = a;
+  uint64_t *b = a ? realloc(d->ev, (n + 1) * sizeof *b) : NULL;
+  if (b) d->ev = b;
+  if (!a || !b) return -1;
+  d->vcap = n + 1;
+  return 0;
+}
+
 static lob_status_t dec_planes(lobf_dec_t *d, cur_t *c, const lobf_idx_t *x, uint64_t b,
                                ev_t *evs, lob_err_t *err) {
   const uint8_t *h = c->p;
   size_t n = x->n;
   if (c->len < LOBF_COLHDR_FIXED) goto bad;
-  unsigned mask = lobf__get16(h + 9), planes = 0;
-  if (mask & ~0x3FEu) goto bad; /* kinds 1..9 only */
+  size_t cnt[LOBF_NCOLS];
+  uint64_t usize = n; /* the tags */
   for (unsigned j = 0; j < LOBF_NCOLS; j++) {
-    if (h[j] > lobf__col_maxw[j]) goto bad;
-    planes += h[j];
+    cnt[j] = j == LOBF_C_L ? lobf__get32(h + 8) : j == LOBF_C_E ? lobf__get32(h + 12) : n;
+    if (h[j] > lobf__col_maxw[j] || cnt[j] > n) goto bad;
+    usize += (uint64_t)cnt[j] * h[j];
   }
-  uint64_t pred[4][16] = {{0}};
+  uint64_t lscale = lobf__get64(h + 16), escale = lobf__get64(h + 24);
+  uint64_t slots = lobf__get64(h + 47);
+  uint64_t pred[LOBF_NSLOTS][4] = {{0}}; /* exch, price, qty base, aux */
   size_t at = LOBF_COLHDR_FIXED;
-  for (unsigned k = 0; k < 16; k++) {
-    if (!(mask >> k & 1)) continue;
-    if (c->len - at < LOBF_COLHDR_PERKIND) goto bad;
-    for (int j = 0; j < 4; j++) pred[j][k] = lobf__get64(h + at + 8 * j);
-    at += LOBF_COLHDR_PERKIND;
+  for (unsigned s = 0; s < LOBF_NSLOTS; s++) {
+    if (!(slots >> s & 1)) continue;
+    if (c->len - at < LOBF_COLHDR_PERSLOT) goto bad;
+    for (int j = 0; j < 4; j++) pred[s][j] = lobf__get64(h + at + 8 * j);
+    at += LOBF_COLHDR_PERSLOT;
   }
-  if ((uint64_t)x->usize != at + (uint64_t)n * planes) goto bad;
+  if ((uint64_t)x->usize != at + usize) goto bad;
   c->pos = at;
-  const uint8_t *pl[LOBF_NCOLS][8];
+  const uint8_t *tags, *pl[LOBF_NCOLS][8];
   uint8_t *dst = d->pbuf;
+  if (dec_segment(d, c, n, dst, &tags) != 0) goto bad;
+  dst += n;
   for (unsigned j = 0; j < LOBF_NCOLS; j++) {
     for (unsigned p = 0; p < h[j]; p++) {
-      if (dec_segment(d, c, n, dst, &pl[j][p]) != 0) goto bad;
-      dst += n;
+      if (dec_segment(d, c, cnt[j], dst, &pl[j][p]) != 0) goto bad;
+      dst += cnt[j];
     }
   }
   if (c->pos != c->len) goto bad;
+  /* The tags must agree with the sparse counts, or the cursors below could
+   * run past their columns; every slot used must have its bases. */
+  size_t nl = 0, ne = 0;
+  if (check_tags(tags, n, slots, &nl, &ne) || nl != cnt[LOBF_C_L] || ne != cnt[LOBF_C_E]) goto bad;
+  if (grow_sparse(d, n) != 0)
+    return lob_err_set(err, LOB_ENOMEM, "block %llu: out of memory", (unsigned long long)b);
+  gather_sparse(d->lv, pl[LOBF_C_L], h[LOBF_C_L], nl, lscale);
+  gather_sparse(d->ev, pl[LOBF_C_E], h[LOBF_C_E], ne, escale);
 
-  uint64_t l = lobf__get64(h + 11);
-  unsigned kind0 = h[19], flags0 = h[20], inst0 = lobf__get16(h + 21);
-  uint32_t spare0 = lobf__get32(h + 23);
-  unsigned badk = 0;
+  uint64_t l = lobf__get64(h + 32);
+  /* kind, flags, inst and spare as one little-endian word (bytes 40..47 of
+   * the record): the constant part here, the per-event part in d->t[F]. */
+  uint64_t tail0 = (uint64_t)h[40] << 10 | (uint64_t)lobf__get16(h + 41) << 16 |
+                   (uint64_t)lobf__get32(h + 43) << 32;
+  const uint64_t *lv = d->lv, *evv = d->ev;
+  uint64_t *tp = d->t[LOBF_C_P], *tq = d->t[LOBF_C_Q], *ta = d->t[LOBF_C_A];
+  uint64_t *tf = d->t[LOBF_C_F], *ti = d->t[LOBF_C_I], *ts = d->t[LOBF_C_S];
+  size_t li = 0, ei = 0;
   for (size_t i0 = 0; i0 < n; i0 += DEC_CHUNK) {
     size_t m = n - i0 < DEC_CHUNK ? n - i0 : DEC_CHUNK;
-    for (unsigned j = 0; j < LOBF_NCOLS; j++) gather(d->t[j], pl[j], h[j], i0, m);
+    const uint8_t *tg = tags + i0;
+    gather_zz(tp, pl[LOBF_C_P], h[LOBF_C_P], i0, m);
+    gather_zz(tq, pl[LOBF_C_Q], h[LOBF_C_Q], i0, m);
+    gather_zz(ta, pl[LOBF_C_A], h[LOBF_C_A], i0, m);
+    gather(tf, pl[LOBF_C_F], h[LOBF_C_F], i0, m);
+    gather(ti, pl[LOBF_C_I], h[LOBF_C_I], i0, m);
+    gather(ts, pl[LOBF_C_S], h[LOBF_C_S], i0, m);
+    tails(tf, ti, ts, tg, tail0, m);
     ev_t *e = evs + i0;
     for (size_t i = 0; i < m; i++, e++) {
-      unsigned k = (kind0 ^ (unsigned)d->t[5][i]) & 0xffu, ks = k & 15u;
-      badk |= (k >> 4) | !(mask >> ks & 1);
-      l += lobf__unzz(d->t[1][i]);
-      pred[0][ks] += lobf__unzz(d->t[0][i]);
-      pred[1][ks] += lobf__unzz(d->t[2][i]);
-      pred[2][ks] += lobf__unzz(d->t[3][i]);
-      pred[3][ks] += lobf__unzz(d->t[4][i]);
-      e->exch_ts = (int64_t)pred[0][ks];
+      unsigned tag = tg[i], s = tag & 63u;
+      uint64_t hasl = tag >> 6 & 1, hase = tag >> 7;
+      li += hasl;
+      ei += hase;
+      l += lv[li] & (0 - hasl);
+      uint64_t *pr = pred[s];
+      pr[0] += evv[ei] & (0 - hase);
+      pr[1] += tp[i];
+      pr[3] += ta[i];
+      e->exch_ts = (int64_t)pr[0];
       e->local_ts = (int64_t)l;
-      e->price = (int64_t)pred[1][ks];
-      e->qty = (int64_t)pred[2][ks];
-      e->aux = (int64_t)pred[3][ks];
-      e->kind = (uint8_t)k;
-      e->flags = (uint8_t)(flags0 ^ (unsigned)d->t[6][i]);
-      e->inst = (uint16_t)(inst0 ^ (unsigned)d->t[7][i]);
-      e->spare = spare0 ^ (uint32_t)d->t[8][i];
+      e->price = (int64_t)pr[1];
+      e->qty = (int64_t)(pr[2] + tq[i]);
+      e->aux = (int64_t)pr[3];
+      put_tail(e, tf[i]);
     }
   }
-  if (badk)
-    return lob_err_set(err, LOB_EFORMAT, "block %llu: event of an unknown kind",
-                       (unsigned long long)b);
   return LOB_OK;
 bad:
   return lob_err_set(err, LOB_EFORMAT, "block %llu: malformed column data",
@@ -240,8 +341,7 @@ static int entry_ok(const lobf_reader_t *r, const lobf_idx_t *x) {
   if ((uint64_t)x->usize > (uint64_t)x->csize * LOBF_MAX_INFLATE_RATIO + 64) return 0;
   if (x->layout == LOBF_LAYOUT_RAW) return x->usize == (uint64_t)x->n * LOBF_REC_SIZE;
   if (x->layout == LOBF_LAYOUT_PLANES)
-    return x->usize <= LOBF_COLHDR_FIXED + LOBF_NKINDS * LOBF_COLHDR_PERKIND +
-                           (uint64_t)x->n * LOBF_MAX_PLANES;
+    return x->usize <= LOBF_COLHDR_MAX + (uint64_t)x->n * LOBF_MAX_PLANES;
   return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -20,7 +21,9 @@
 struct lobf_enc {
   lobf_tune_t t;
   size_t epb;
+  uint8_t *tag;              /* per event */
   uint64_t *col[LOBF_NCOLS]; /* per-column values of the block, epb each */
+  size_t cnt[LOBF_NCOLS];    /* values in each column (n, or fewer for L, E) */
   uint8_t *scratch;          /* epb x 48: records (RAW) or one byte plane */
   uint8_t *out;
   size_t outcap, pos;
@@ -34,11 +37,12 @@ lob_status_t lobf__enc_create(const lobf_tune_t *t, size_t epb, lobf_enc_t **out
   if (!c) return LOB_ENOMEM;
   c->t = *t;
   c->epb = epb;
-  c->outcap = LOBF_COLHDR_FIXED + LOBF_NKINDS * LOBF_COLHDR_PERKIND +
-              LOBF_MAX_PLANES * (5 + epb);
+  /* Every segment is at most 1 + its plane (deflate gets no more room). */
+  c->outcap = LOBF_COLHDR_MAX + LOBF_MAX_PLANES * (5 + epb);
   c->scratch = malloc(epb * LOBF_REC_SIZE);
   c->out = malloc(c->outcap);
-  int ok = c->scratch && c->out;
+  c->tag = malloc(epb);
+  int ok = c->scratch && c->out && c->tag;
   for (unsigned i = 0; i < LOBF_NCOLS; i++) ok = ok && (c->col[i] = malloc(epb * sizeof(uint64_t)));
   if (ok && t->level > 0) {
     ok = deflateInit2(&c->zs, t->level, Z_DEFLATED, -15, 8, t->strategy) == Z_OK;
@@ -57,18 +61,27 @@ void lobf__enc_destroy(lobf_enc_t **pp) {
   lobf_enc_t *c = *pp;
   if (c->zinit) deflateEnd(&c->zs);
   for (unsigned i = 0; i < LOBF_NCOLS; i++) free(c->col[i]);
+  free(c->tag);
   free(c->scratch);
   free(c->out);
   free(c);
   *pp = NULL;
 }
 
+static size_t count_zeros(const uint8_t *p, size_t n) {
+  size_t z = 0;
+  for (size_t i = 0; i < n; i++) z += p[i] == 0;
+  return z;
+}
+
 /* Appends one segment of len bytes: deflated when that saves min_gain_pct,
- * else stored. Deflate writes straight into out with room for only the
- * acceptable size, so a segment never takes more than 5 + len bytes. */
+ * else stored. Planes that are not mostly zeros are stored without trying
+ * (deflate would not reach the gain, and trying is the writer's main cost).
+ * Deflate writes straight into out with room for only the acceptable size,
+ * so a segment never takes more than 5 + len bytes. */
 static void enc_segment(lobf_enc_t *c, const uint8_t *src, size_t len) {
   uint8_t *o = c->out + c->pos;
-  if (c->zinit) {
+  if (c->zinit && count_zeros(src, len) * 100 >= len * (size_t)c->t.zero_pct) {
     size_t room = len * (size_t)(100 - c->t.min_gain_pct) / 100;
     deflateReset(&c->zs);
     c->zs.next_in = (Bytef *)src;
@@ -91,53 +104,92 @@ static unsigned width_of(uint64_t v) {
   return v ? (unsigned)(64 - __builtin_clzll(v) + 7) / 8 : 0;
 }
 
-/* Column values of the PLANES layout (see the format comment): writes the
- * column header at out, fills the widths, returns the header's length.
- * Kinds were checked by the writer; k & 15 only keeps the tables in bounds. */
+static uint64_t gcd64(uint64_t a, uint64_t b) {
+  while (b) {
+    uint64_t r = a % b;
+    a = b;
+    b = r;
+  }
+  return a;
+}
+
+/* Sparse time deltas (never 0) -> zig-zag of delta / g, g their common
+ * divisor (1000 for µs clocks, 10^6 for ms ones): returns g. Division is
+ * on magnitudes, so INT64_MIN and friends come back exactly. */
+static uint64_t scale_column(uint64_t *v, size_t n) {
+  uint64_t g = 0;
+  for (size_t i = 0; i < n && g != 1; i++) {
+    uint64_t mag = (v[i] >> 63) ? 0 - v[i] : v[i];
+    g = gcd64(mag, g);
+  }
+  if (g == 0) g = 1;
+  for (size_t i = 0; i < n; i++) {
+    uint64_t mag = (v[i] >> 63) ? 0 - v[i] : v[i], q = mag / g;
+    v[i] = lobf__zz((v[i] >> 63) ? 0 - q : q);
+  }
+  return g;
+}
+
+/* The PLANES column values (see the format comment): writes the column
+ * header at out, fills the widths, returns the header's length. Kinds are
+ * 1..9 (checked by the writer), so kind | side << 4 is a slot < 64. */
 static size_t enc_columns(lobf_enc_t *c, const ev_t *evs, size_t n, uint8_t w[LOBF_NCOLS]) {
-  uint64_t prev[4][16] = {{0}}, base[4][16] = {{0}}, any[LOBF_NCOLS] = {0};
-  unsigned mask = 0;
-  uint64_t prevl = (uint64_t)evs[0].local_ts;
+  uint64_t prev[4][LOBF_NSLOTS] = {{0}}, base[4][LOBF_NSLOTS] = {{0}};
+  uint64_t slots = 0, prevl = (uint64_t)evs[0].local_ts;
   const ev_t *e0 = &evs[0];
+  size_t nl = 0, ne = 0;
+  uint64_t **col = c->col;
   for (size_t i = 0; i < n; i++) {
     const ev_t *e = &evs[i];
-    unsigned k = e->kind & 15u;
+    unsigned s = (e->kind & 15u) | (e->flags & 3u) << 4;
     uint64_t cur[4] = {(uint64_t)e->exch_ts, (uint64_t)e->price, (uint64_t)e->qty,
                        (uint64_t)e->aux};
-    if (!(mask >> k & 1)) {
-      mask |= 1u << k;
-      for (int j = 0; j < 4; j++) base[j][k] = prev[j][k] = cur[j];
+    if (!(slots >> s & 1)) {
+      slots |= 1ull << s;
+      for (int j = 0; j < 4; j++) base[j][s] = prev[j][s] = cur[j];
     }
-    uint64_t v[LOBF_NCOLS];
-    v[0] = lobf__zz(cur[0] - prev[0][k]);
-    v[1] = lobf__zz((uint64_t)e->local_ts - prevl);
-    v[2] = lobf__zz(cur[1] - prev[1][k]);
-    v[3] = lobf__zz(cur[2] - prev[2][k]);
-    v[4] = lobf__zz(cur[3] - prev[3][k]);
-    v[5] = (uint64_t)(e->kind ^ e0->kind);
-    v[6] = (uint64_t)(e->flags ^ e0->flags);
-    v[7] = (uint64_t)(e->inst ^ e0->inst);
-    v[8] = (uint64_t)(e->spare ^ e0->spare);
-    for (int j = 0; j < 4; j++) prev[j][k] = cur[j];
+    unsigned tag = s;
+    uint64_t dl = (uint64_t)e->local_ts - prevl, de = cur[0] - prev[0][s];
+    if (dl) {
+      tag |= LOBF_TAG_L;
+      col[LOBF_C_L][nl++] = dl;
+    }
+    if (de) {
+      tag |= LOBF_TAG_E;
+      col[LOBF_C_E][ne++] = de;
+    }
+    c->tag[i] = (uint8_t)tag;
+    col[LOBF_C_P][i] = lobf__zz(cur[1] - prev[1][s]);
+    col[LOBF_C_Q][i] = lobf__zz(cur[2] - base[2][s]); /* no running sum: qty is not a walk */
+    col[LOBF_C_A][i] = lobf__zz(cur[3] - prev[3][s]);
+    col[LOBF_C_F][i] = (uint64_t)((e->flags ^ e0->flags) >> 2);
+    col[LOBF_C_I][i] = (uint64_t)(e->inst ^ e0->inst);
+    col[LOBF_C_S][i] = (uint64_t)(e->spare ^ e0->spare);
+    for (int j = 0; j < 4; j++) prev[j][s] = cur[j];
     prevl = (uint64_t)e->local_ts;
-    for (unsigned j = 0; j < LOBF_NCOLS; j++) {
-      c->col[j][i] = v[j];
-      any[j] |= v[j];
-    }
   }
+  uint64_t lscale = scale_column(col[LOBF_C_L], nl), escale = scale_column(col[LOBF_C_E], ne);
   uint8_t *o = c->out;
-  for (unsigned j = 0; j < LOBF_NCOLS; j++) o[j] = w[j] = (uint8_t)width_of(any[j]);
-  lobf__put16(o + 9, (uint16_t)mask);
-  lobf__put64(o + 11, (uint64_t)e0->local_ts);
-  o[19] = e0->kind;
-  o[20] = e0->flags;
-  lobf__put16(o + 21, e0->inst);
-  lobf__put32(o + 23, e0->spare);
+  for (unsigned j = 0; j < LOBF_NCOLS; j++) {
+    c->cnt[j] = j == LOBF_C_L ? nl : j == LOBF_C_E ? ne : n;
+    uint64_t any = 0;
+    for (size_t i = 0; i < c->cnt[j]; i++) any |= col[j][i];
+    o[j] = w[j] = (uint8_t)width_of(any);
+  }
+  lobf__put32(o + 8, (uint32_t)nl);
+  lobf__put32(o + 12, (uint32_t)ne);
+  lobf__put64(o + 16, lscale);
+  lobf__put64(o + 24, escale);
+  lobf__put64(o + 32, (uint64_t)e0->local_ts);
+  o[40] = (uint8_t)(e0->flags >> 2);
+  lobf__put16(o + 41, e0->inst);
+  lobf__put32(o + 43, e0->spare);
+  lobf__put64(o + 47, slots);
   size_t at = LOBF_COLHDR_FIXED;
-  for (unsigned k = 0; k < 16; k++) {
-    if (!(mask >> k & 1)) continue;
-    for (int j = 0; j < 4; j++) lobf__put64(o + at + 8 * j, base[j][k]);
-    at += LOBF_COLHDR_PERKIND;
+  for (unsigned s = 0; s < LOBF_NSLOTS; s++) {
+    if (!(slots >> s & 1)) continue;
+    for (int j = 0; j < 4; j++) lobf__put64(o + at + 8 * j, base[j][s]);
+    at += LOBF_COLHDR_PERSLOT;
   }
   return at;
 }
@@ -159,18 +211,20 @@ lob_status_t lobf__enc_block(lobf_enc_t *c, const ev_t *evs, size_t n, const uin
     x->usize = (uint32_t)(n * LOBF_REC_SIZE);
   } else {
     uint8_t w[LOBF_NCOLS];
-    size_t hdr = enc_columns(c, evs, n, w), planes = 0;
+    size_t hdr = enc_columns(c, evs, n, w), usize = hdr + n;
     c->pos = hdr;
+    enc_segment(c, c->tag, n);
     for (unsigned j = 0; j < LOBF_NCOLS; j++) {
+      const uint64_t *v = c->col[j];
+      size_t m = c->cnt[j];
       for (unsigned p = 0; p < w[j]; p++) {
-        const uint64_t *v = c->col[j];
         unsigned sh = 8 * p;
-        for (size_t i = 0; i < n; i++) c->scratch[i] = (uint8_t)(v[i] >> sh);
-        enc_segment(c, c->scratch, n);
+        for (size_t i = 0; i < m; i++) c->scratch[i] = (uint8_t)(v[i] >> sh);
+        enc_segment(c, c->scratch, m);
       }
-      planes += w[j];
+      usize += m * w[j];
     }
-    x->usize = (uint32_t)(hdr + n * planes);
+    x->usize = (uint32_t)usize;
   }
   x->csize = (uint32_t)c->pos;
   x->crc = (uint32_t)crc32(0L, c->out, (uInt)c->pos);
@@ -180,69 +234,40 @@ lob_status_t lobf__enc_block(lobf_enc_t *c, const ev_t *evs, size_t n, const uin
 }
 
 /* ---- writer ------------------------------------------------------------- */
+/* Two threads: the caller's appends events to the block being filled; a
+ * worker encodes, hashes and writes full blocks, one at a time and in order,
+ * so the file does not depend on the timing. While the worker has block k
+ * the caller fills the other buffer, so an importer's parsing and the
+ * writer's SHA-256 + encoding run side by side. Only the worker touches
+ * enc, sha, idx, pos and max_local until it has been joined. */
 struct lobf_writer {
   int fd;
   char path[1024], tmp[1040];
   size_t epb;
-  ev_t *buf; /* the block being filled */
+  ev_t *bufs[2]; /* the block being filled is bufs[cur] */
+  int cur;
   size_t nbuf;
+  lobf_meta_t acc; /* events, by_kind, times (caller's side) */
+  /* worker side */
   lobf_enc_t *enc;
   lobf_idx_t *idx;
   size_t nidx, capidx;
   uint64_t pos; /* where the next block goes */
-  lobf_meta_t acc; /* events, by_kind, times */
   int64_t max_local;
   EVP_MD_CTX *sha;
+  /* hand-over, under mu */
+  pthread_t th;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int started, quit;
+  const ev_t *job; /* block handed to the worker, NULL when idle */
+  size_t job_n;
+  lob_status_t wst; /* first worker error, with werr */
+  lob_err_t werr;
   lob_status_t failed; /* sticky: a writer that failed accepts nothing more */
   int created;         /* PATH.tmp is ours to remove */
   int finished;
 };
-
-lob_status_t lobf_writer_create(const char *path, size_t events_per_block, lobf_writer_t **out,
-                                lob_err_t *err) {
-  lobf_tune_t t;
-  lobf__tune_default(&t);
-  return lobf__writer_create_tuned(path, events_per_block, &t, out, err);
-}
-
-lob_status_t lobf__writer_create_tuned(const char *path, size_t events_per_block,
-                                       const lobf_tune_t *tune, lobf_writer_t **out,
-                                       lob_err_t *err) {
-  *out = NULL;
-  size_t epb = events_per_block ? events_per_block : LOBF_DEFAULT_EPB;
-  if (epb > LOBF_MAX_EPB)
-    return lob_err_set(err, LOB_EINVAL, "%s: %zu events per block (at most %u)", path, epb,
-                       LOBF_MAX_EPB);
-  if (strlen(path) >= sizeof((lobf_writer_t *)0)->path)
-    return lob_err_set(err, LOB_EINVAL, "%s: path too long", path);
-  lobf_writer_t *w = calloc(1, sizeof *w);
-  if (!w) return lob_err_set(err, LOB_ENOMEM, "%s: out of memory", path);
-  w->fd = -1;
-  w->epb = epb;
-  snprintf(w->path, sizeof w->path, "%s", path);
-  snprintf(w->tmp, sizeof w->tmp, "%s.tmp", path);
-  w->pos = lobf__header_size();
-  w->max_local = INT64_MIN;
-  lob_status_t st = LOB_ENOMEM;
-  w->buf = malloc(epb * sizeof(ev_t));
-  w->sha = EVP_MD_CTX_new();
-  if (!w->buf || !w->sha || lobf__enc_create(tune, epb, &w->enc) != LOB_OK ||
-      EVP_DigestInit_ex(w->sha, EVP_sha256(), NULL) != 1) {
-    lob_err_set(err, st, "%s: out of memory", path);
-    goto fail;
-  }
-  w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (w->fd < 0) {
-    st = lob_err_set(err, LOB_EIO, "%s: cannot create: %s", w->tmp, strerror(errno));
-    goto fail;
-  }
-  w->created = 1;
-  *out = w;
-  return LOB_OK;
-fail:
-  lobf_writer_destroy(&w);
-  return st;
-}
 
 static lob_status_t pwrite_all(lobf_writer_t *w, const uint8_t *p, size_t n, uint64_t off,
                                lob_err_t *err) {
@@ -272,8 +297,8 @@ static void hash_events(lobf_writer_t *w, const ev_t *evs, size_t n) {
 #endif
 }
 
-static lob_status_t flush_block(lobf_writer_t *w, lob_err_t *err) {
-  if (w->nbuf == 0) return LOB_OK;
+/* Worker: one block to the file. */
+static lob_status_t write_block(lobf_writer_t *w, const ev_t *evs, size_t n, lob_err_t *err) {
   if (w->nidx == w->capidx) {
     size_t cap = w->capidx ? 2 * w->capidx : 64;
     lobf_idx_t *p = realloc(w->idx, cap * sizeof *p);
@@ -284,25 +309,138 @@ static lob_status_t flush_block(lobf_writer_t *w, lob_err_t *err) {
   lobf_idx_t *x = &w->idx[w->nidx];
   const uint8_t *bytes;
   size_t len;
-  lob_status_t st = lobf__enc_block(w->enc, w->buf, w->nbuf, &bytes, &len, x, err);
+  lob_status_t st = lobf__enc_block(w->enc, evs, n, &bytes, &len, x, err);
   if (st != LOB_OK) return st;
-  hash_events(w, w->buf, w->nbuf);
-  for (size_t i = 0; i < w->nbuf; i++)
-    if (w->buf[i].local_ts > w->max_local) w->max_local = w->buf[i].local_ts;
+  hash_events(w, evs, n);
+  for (size_t i = 0; i < n; i++)
+    if (evs[i].local_ts > w->max_local) w->max_local = evs[i].local_ts;
   x->offset = w->pos;
   x->max_local = w->max_local;
-  st = pwrite_all(w, bytes, len, w->pos, err);
-  if (st != LOB_OK) return st;
+  if ((st = pwrite_all(w, bytes, len, w->pos, err)) != LOB_OK) return st;
   w->pos += len;
   w->nidx++;
+  return LOB_OK;
+}
+
+static void *worker(void *arg) {
+  lobf_writer_t *w = arg;
+  pthread_mutex_lock(&w->mu);
+  for (;;) {
+    while (!w->job && !w->quit) pthread_cond_wait(&w->cv, &w->mu);
+    if (!w->job) break;
+    const ev_t *job = w->job;
+    size_t n = w->job_n;
+    int skip = w->wst != LOB_OK; /* after an error, blocks are dropped */
+    pthread_mutex_unlock(&w->mu);
+    lob_err_t e = {LOB_OK, ""};
+    lob_status_t st = skip ? LOB_OK : write_block(w, job, n, &e);
+    pthread_mutex_lock(&w->mu);
+    if (st != LOB_OK) {
+      w->wst = st;
+      w->werr = e;
+    }
+    w->job = NULL;
+    pthread_cond_broadcast(&w->cv);
+  }
+  pthread_mutex_unlock(&w->mu);
+  return NULL;
+}
+
+/* Waits until the worker is idle; returns its first error (copied to err). */
+static lob_status_t wait_idle(lobf_writer_t *w, lob_err_t *err) {
+  pthread_mutex_lock(&w->mu);
+  while (w->job) pthread_cond_wait(&w->cv, &w->mu);
+  lob_status_t st = w->wst;
+  if (st != LOB_OK && err) *err = w->werr;
+  pthread_mutex_unlock(&w->mu);
+  return st;
+}
+
+/* Gives the filled buffer to the worker and switches to the other one. */
+static lob_status_t hand_over(lobf_writer_t *w, lob_err_t *err) {
+  lob_status_t st = wait_idle(w, err);
+  if (st != LOB_OK || w->nbuf == 0) return st;
+  pthread_mutex_lock(&w->mu);
+  w->job = w->bufs[w->cur];
+  w->job_n = w->nbuf;
+  pthread_cond_broadcast(&w->cv);
+  pthread_mutex_unlock(&w->mu);
+  w->cur ^= 1;
   w->nbuf = 0;
   return LOB_OK;
 }
 
+static void stop_worker(lobf_writer_t *w) {
+  if (!w->started) return;
+  pthread_mutex_lock(&w->mu);
+  w->quit = 1;
+  pthread_cond_broadcast(&w->cv);
+  pthread_mutex_unlock(&w->mu);
+  pthread_join(w->th, NULL);
+  w->started = 0;
+}
+
+lob_status_t lobf_writer_create(const char *path, size_t events_per_block, lobf_writer_t **out,
+                                lob_err_t *err) {
+  lobf_tune_t t;
+  lobf__tune_default(&t);
+  return lobf__writer_create_tuned(path, events_per_block, &t, out, err);
+}
+
+lob_status_t lobf__writer_create_tuned(const char *path, size_t events_per_block,
+                                       const lobf_tune_t *tune, lobf_writer_t **out,
+                                       lob_err_t *err) {
+  *out = NULL;
+  size_t epb = events_per_block ? events_per_block : LOBF_DEFAULT_EPB;
+  if (epb > LOBF_MAX_EPB)
+    return lob_err_set(err, LOB_EINVAL, "%s: %zu events per block (at most %u)", path, epb,
+                       LOBF_MAX_EPB);
+  if (strlen(path) >= sizeof((lobf_writer_t *)0)->path)
+    return lob_err_set(err, LOB_EINVAL, "%s: path too long", path);
+  lobf_writer_t *w = calloc(1, sizeof *w);
+  if (!w) return lob_err_set(err, LOB_ENOMEM, "%s: out of memory", path);
+  w->fd = -1;
+  w->epb = epb;
+  snprintf(w->path, sizeof w->path, "%s", path);
+  snprintf(w->tmp, sizeof w->tmp, "%s.tmp", path);
+  w->pos = lobf__header_size();
+  w->max_local = INT64_MIN;
+  pthread_mutex_init(&w->mu, NULL);
+  pthread_cond_init(&w->cv, NULL);
+  lob_status_t st = LOB_ENOMEM;
+  w->bufs[0] = malloc(epb * sizeof(ev_t));
+  w->bufs[1] = malloc(epb * sizeof(ev_t));
+  w->sha = EVP_MD_CTX_new();
+  if (!w->bufs[0] || !w->bufs[1] || !w->sha || lobf__enc_create(tune, epb, &w->enc) != LOB_OK ||
+      EVP_DigestInit_ex(w->sha, EVP_sha256(), NULL) != 1) {
+    lob_err_set(err, st, "%s: out of memory", path);
+    goto fail;
+  }
+  w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (w->fd < 0) {
+    st = lob_err_set(err, LOB_EIO, "%s: cannot create: %s", w->tmp, strerror(errno));
+    goto fail;
+  }
+  w->created = 1;
+  if (pthread_create(&w->th, NULL, worker, w) != 0) {
+    lob_err_set(err, st, "%s: cannot start the writer thread", path);
+    goto fail;
+  }
+  w->started = 1;
+  *out = w;
+  return LOB_OK;
+fail:
+  lobf_writer_destroy(&w);
+  return st;
+}
+
+static lob_status_t not_open(const lobf_writer_t *w, lob_err_t *err) {
+  return lob_err_set(err, w->failed ? w->failed : LOB_EINVAL, "%s: writer is %s", w->path,
+                     w->failed ? "in error" : "finished");
+}
+
 lob_status_t lobf_writer_append(lobf_writer_t *w, const ev_t *evs, size_t n, lob_err_t *err) {
-  if (w->failed || w->finished)
-    return lob_err_set(err, w->failed ? w->failed : LOB_EINVAL, "%s: writer is %s", w->path,
-                       w->failed ? "in error" : "finished");
+  if (w->failed || w->finished) return not_open(w, err);
   for (size_t i = 0; i < n; i++) {
     const ev_t *e = &evs[i];
     if (e->kind == EV_NONE || e->kind >= EV_KIND_COUNT)
@@ -316,9 +454,9 @@ lob_status_t lobf_writer_append(lobf_writer_t *w, const ev_t *evs, size_t n, lob
     w->acc.by_kind[e->kind]++;
     w->acc.last_local = e->local_ts;
     w->acc.last_exch = e->exch_ts;
-    w->buf[w->nbuf++] = *e;
+    w->bufs[w->cur][w->nbuf++] = *e;
     if (w->nbuf == w->epb) {
-      lob_status_t st = flush_block(w, err);
+      lob_status_t st = hand_over(w, err);
       if (st != LOB_OK) return w->failed = st;
     }
   }
@@ -354,16 +492,15 @@ static void sync_dir(const char *path) {
 }
 
 lob_status_t lobf_writer_finish(lobf_writer_t *w, const lobf_meta_t *meta, lob_err_t *err) {
-  if (w->failed || w->finished)
-    return lob_err_set(err, w->failed ? w->failed : LOB_EINVAL, "%s: writer is %s", w->path,
-                       w->failed ? "in error" : "finished");
+  if (w->failed || w->finished) return not_open(w, err);
   lob_status_t st;
   if (meta->nsources > LOBF_MAX_SOURCES) {
     st = lob_err_set(err, LOB_EINVAL, "%s: %u sources (at most %d)", w->path, meta->nsources,
                      LOBF_MAX_SOURCES);
     goto fail;
   }
-  if ((st = flush_block(w, err)) != LOB_OK) goto fail;
+  if ((st = hand_over(w, err)) != LOB_OK || (st = wait_idle(w, err)) != LOB_OK) goto fail;
+  stop_worker(w); /* from here on this thread owns the worker's side */
   uint64_t index_off = w->pos;
   if ((st = write_index(w, err)) != LOB_OK) goto fail;
   lobf_meta_t m = *meta;
@@ -382,12 +519,13 @@ lob_status_t lobf_writer_finish(lobf_writer_t *w, const lobf_meta_t *meta, lob_e
   uint8_t hdr[4096];
   lobf__header_put(hdr, &m, (uint32_t)w->epb, index_off);
   if ((st = pwrite_all(w, hdr, lobf__header_size(), 0, err)) != LOB_OK) goto fail;
-  if (fsync(w->fd) != 0 || close(w->fd) != 0) {
-    w->fd = -1;
+  int bad = fsync(w->fd) != 0;
+  bad |= close(w->fd) != 0;
+  w->fd = -1;
+  if (bad) {
     st = lob_err_set(err, LOB_EIO, "%s: fsync/close failed: %s", w->tmp, strerror(errno));
     goto fail;
   }
-  w->fd = -1;
   if (rename(w->tmp, w->path) != 0) {
     st = lob_err_set(err, LOB_EIO, "%s: cannot rename to %s: %s", w->tmp, w->path,
                      strerror(errno));
@@ -404,11 +542,15 @@ fail:
 void lobf_writer_destroy(lobf_writer_t **pp) {
   if (!pp || !*pp) return;
   lobf_writer_t *w = *pp;
+  stop_worker(w); /* lets a block in progress finish, then joins */
   if (w->fd >= 0) close(w->fd);
   if (!w->finished && w->created) unlink(w->tmp);
+  pthread_mutex_destroy(&w->mu);
+  pthread_cond_destroy(&w->cv);
   lobf__enc_destroy(&w->enc);
   EVP_MD_CTX_free(w->sha);
-  free(w->buf);
+  free(w->bufs[0]);
+  free(w->bufs[1]);
   free(w->idx);
   free(w);
   *pp = NULL;

@@ -7,9 +7,10 @@
  * every change (bids are only placed below the best ask and asks above the
  * best bid, checked in set_level); every change is recorded as dirty and
  * goes out in the next depth message with its absolute size, so replaying
- * the file gives back this book; local times strictly increase from one
- * message to the next. Doubles only drive the model: every value written is
- * an integer of ticks, lots, 1e-8 or µs.
+ * the file gives back this book; local times increase from one message to
+ * the next, except that a depth message may share the time of the trades it
+ * reflects (one batch). Doubles only drive the model: every value written
+ * is an integer of ticks, lots, 1e-8 or µs.
  */
 #include "synth.h"
 
@@ -31,17 +32,18 @@
 #define LEVELS_TARGET 1500.0   /* levels a side the book hovers around */
 #define SNAP_MAX_LEVELS 2000   /* a re-snapshot carries at most this many a side */
 #define SNAP_MAX_DIST 6000     /* ... no farther than this (ticks) from the best */
+#define TRIM_PER_S 25          /* deepest levels dropped a second from an overgrown side */
 #define MIN_LEVELS 50          /* aggression never thins a side below this */
 #define DAY_VOL 0.02           /* daily volatility of the mid */
 #define H_PHI 0.995            /* log-volatility AR(1) per second */
-#define H_STEP 0.05            /* its innovation: stationary sd 0.5 */
-#define H_VAR 0.25             /* its stationary variance (E[sigma^2] stays) */
+#define H_STEP 0.03            /* its innovation: stationary sd 0.3 */
+#define H_VAR 0.09             /* its stationary variance (E[sigma^2] stays) */
 #define H_MAX 1.5
 #define DEPTH_RATE 20.0        /* depth messages per second, calm */
 #define TRADE_RATE 20.0        /* aggressive orders per second, calm */
-#define BURST_MULT 4.0         /* both rates during a burst */
-#define BURST_EVERY 12.0       /* mean seconds between bursts at average volatility */
-#define BURST_LEN 0.8          /* mean burst length, seconds */
+#define BURST_MULT 3.0         /* both rates during a burst */
+#define BURST_EVERY 8.0       /* mean seconds between bursts at average volatility */
+#define BURST_LEN 0.5          /* mean burst length, seconds */
 #define UPD_MEAN 52.0          /* random level updates per depth message */
 #define P_NEAR 0.72            /* share of them near the top ... */
 #define NEAR_MEAN 6.0          /* ... at a distance ~ Exp(6 ticks) */
@@ -82,6 +84,8 @@ typedef struct {
   ev_t *evs;
   size_t nev, capev;
   book_level_t *snap[2];
+  book_level_t *all; /* scratch for a whole side */
+  size_t capall;
   tardis_writer_t *w;
   double v, h, sig;       /* fair mid (ticks), log-vol deviation, ticks per sqrt(s) */
   double v_min;           /* the walk is reflected above this */
@@ -122,7 +126,7 @@ static int64_t wait_us(gen_t *g, double rate) {
 }
 
 static double vol_factor(const gen_t *g) { return exp(g->h - H_VAR); }
-static double burst_rate(const gen_t *g) { return vol_factor(g) / BURST_EVERY; }
+static double burst_rate(const gen_t *g) { return sqrt(vol_factor(g)) / BURST_EVERY; }
 static double mult(const gen_t *g) { return g->burst ? BURST_MULT : 1.0; }
 
 static int64_t best(const gen_t *g, int side) {
@@ -459,8 +463,30 @@ static lob_status_t on_snapshot(gen_t *g, int64_t t) {
   return st;
 }
 
+/* A side that has grown well past LEVELS_TARGET (the mid trended and the
+ * other side refilled behind it) loses a few of its deepest levels, as
+ * levels fall out of the depth an exchange publishes. */
+static lob_status_t trim_deep(gen_t *g) {
+  for (int side = 0; side < 2; side++) {
+    size_t n = book_levels(g->book, side);
+    if ((double)n <= LEVELS_TARGET * 1.1) continue;
+    if (n > g->capall) {
+      book_level_t *p = realloc(g->all, n * 2 * sizeof *p);
+      if (!p) return LOB_ENOMEM;
+      g->all = p;
+      g->capall = n * 2;
+    }
+    n = book_depth(g->book, side, g->all, n);
+    for (size_t k = 0; k < TRIM_PER_S && n > LEVELS_TARGET; k++) {
+      lob_status_t st = set_level(g, side, g->all[--n].px, 0);
+      if (st != LOB_OK) return st;
+    }
+  }
+  return LOB_OK;
+}
+
 /* Once a second: volatility and base latency drift, burst odds follow. */
-static void on_second(gen_t *g, int64_t t) {
+static lob_status_t on_second(gen_t *g, int64_t t) {
   g->h = H_PHI * g->h + H_STEP * gauss(g, RS_PRICE);
   if (g->h > H_MAX) g->h = H_MAX;
   if (g->h < -H_MAX) g->h = -H_MAX;
@@ -468,6 +494,7 @@ static void on_second(gen_t *g, int64_t t) {
   if (g->lat_ms < 2.0) g->lat_ms = 2.0;
   if (g->lat_ms > 12.0) g->lat_ms = 12.0;
   if (!g->burst) g->next_switch = t + wait_us(g, burst_rate(g));
+  return trim_deep(g);
 }
 
 static void on_switch(gen_t *g, int64_t t) {
@@ -573,7 +600,7 @@ lob_status_t synth_write(const char *dir, const synth_cfg_t *cfg, synth_stats_t 
     advance_fair(&g, t);
     if (t == g.next_snap) {
       st = on_snapshot(&g, t);
-      g.next_snap += HOUR_US;
+      g.next_snap = (t / HOUR_US + 1) * HOUR_US; /* reconnects on the UTC hour */
     } else if (t == g.next_tick) {
       st = on_ticker(&g, t);
       g.next_tick = g.start + ((t - g.start) / US_PER_S + 1) * US_PER_S +
@@ -585,7 +612,7 @@ lob_status_t synth_write(const char *dir, const synth_cfg_t *cfg, synth_stats_t 
       st = on_trade(&g, t);
       g.next_trade = t + wait_us(&g, TRADE_RATE * mult(&g));
     } else if (t == g.next_vol) {
-      on_second(&g, t);
+      st = on_second(&g, t);
       g.next_vol += US_PER_S;
     } else {
       on_switch(&g, t);
@@ -621,6 +648,7 @@ done:
   free(g.evs);
   free(g.snap[0]);
   free(g.snap[1]);
+  free(g.all);
   for (int i = 0; i < RS_COUNT; i++)
     if (g.r[i]) gsl_rng_free(g.r[i]);
   return st;

@@ -4,9 +4,9 @@
  * files through the Tardis writer, shaped like a busy BTCUSDT perpetual:
  * about 1,300 rows per second of market time, a random-walk mid with
  * volatility clustering, bursts, trades that walk the book, 1-20 ms feed
- * latency, hourly re-snapshots. Random numbers (GSL, one named stream per
- * concern) only drive the model; every value written is an exact integer
- * of ticks, lots or microseconds. Same cfg -> byte-identical files.
+ * latency, a re-snapshot on every UTC hour. Random numbers (GSL, one named
+ * stream per concern) only drive the model; every value written is an exact
+ * integer of ticks, lots or microseconds. Same cfg -> byte-identical files.
  */
 #ifndef LOB_SYNTH_H
 #define LOB_SYNTH_H
@@ -29,7 +29,7 @@ typedef struct {
   uint64_t rows[TW_TYPE_COUNT]; /* data rows per Tardis type (header excluded) */
   uint64_t total_rows;
   uint64_t events;              /* events handed to the writer */
-  uint64_t snapshots;           /* is_snapshot=true bursts (1 + one per hour) */
+  uint64_t snapshots;           /* is_snapshot=true bursts: the first + one per UTC hour */
   uint64_t trades_walked;       /* aggressive orders that took 2 or more levels */
   char paths[TW_TYPE_COUNT][1024]; /* files written ("" for a type with none) */
 } synth_stats_t;

@@ -22,10 +22,10 @@
 #define TW_BUF (1u << 20) /* bytes formatted before one gzwrite */
 #define TW_ROOM 1024      /* more than the longest row */
 
-/* The order in which the reader emits the events of one quotes row (by
- * side) and of one derivative_ticker row (by kind). A row only gathers
- * events that arrive in this order, so reading it back gives the same
- * sequence. */
+/* The order in which the reader emits the events of one quotes row (bid,
+ * ask) and of one derivative_ticker row (mark, index, funding): see
+ * row_quote and row_ticker in tardis.c. A row only gathers events that
+ * arrive in this order, so reading it back gives the same sequence. */
 static const int quote_rank[2] = {0 /* bid */, 1 /* ask */};
 static int ticker_rank(int kind) {
   switch (kind) {
@@ -76,6 +76,7 @@ struct tardis_writer {
   /* pending derivative_ticker row */
   int t_mask, t_last;
   int64_t t_exch, t_local, t_mark, t_index, t_rate, t_fts;
+  int fts_known; /* a funding time was written: it can no longer be unset */
   int finished;
 };
 
@@ -424,6 +425,19 @@ static lob_status_t write_ticker(tardis_writer_t *w, const ev_t *e, lob_err_t *e
     uint64_t us;
     lob_status_t st = to_us(w, e, "funding time (qty)", e->qty, &us, err);
     if (st != LOB_OK) return st;
+    w->fts_known = 1;
+  } else if (e->kind == EV_FUNDING && w->fts_known) {
+    /* An empty funding_timestamp cell means "unchanged" to the reader. */
+    char what[64];
+    return lob_err_set(err, LOB_EINVAL,
+                       "tardis writer: %s: no funding time after one was given cannot be "
+                       "written (an empty cell keeps the last one)",
+                       event_what(w, e, what, sizeof what));
+  }
+  if ((e->kind == EV_MARK_PRICE || e->kind == EV_INDEX_PRICE) && e->price < 0) {
+    char what[64];
+    return lob_err_set(err, LOB_EINVAL, "tardis writer: %s: negative price %lld (1e-8)",
+                       event_what(w, e, what, sizeof what), (long long)e->price);
   }
   int rank = ticker_rank(e->kind);
   if (w->t_mask && (e->exch_ts != w->t_exch || e->local_ts != w->t_local || rank <= w->t_last)) {

@@ -102,12 +102,10 @@ static int data_import(int argc, char **argv) {
     return cli_fail("data import", &err,
                     "add the instrument to data/instruments/EXCHANGE.ini (with its source), "
                     "or check --exchange/--symbol");
-  if (tick && inst_set_tick(&spec, tick) != LOB_OK) {
-    lob_err_set(&err, LOB_EUSAGE, "--tick-size '%s' is not a positive decimal", tick);
-    return cli_fail("data import", &err, NULL);
-  }
-  if (step && inst_set_step(&spec, step) != LOB_OK) {
-    lob_err_set(&err, LOB_EUSAGE, "--qty-step '%s' is not a positive decimal", step);
+  if ((tick || step) && inst_refine(&spec, tick, step) != LOB_OK) {
+    lob_err_set(&err, LOB_EUSAGE,
+                "--tick-size / --qty-step must be positive decimals that divide the exchange's "
+                "order steps (a finer grid for the data)");
     return cli_fail("data import", &err, NULL);
   }
   import_result_t res;

@@ -39,10 +39,17 @@ static void test_shipped_specs(void **state) {
   assert_int_equal(s.funding_interval_ns, 8LL * 3600 * 1000000000LL);
   assert_string_equal(s.settle, "USDT");
 
+  assert_int_equal(s.order_tick, 1);
+  assert_int_equal(s.order_lot, 1);
+
   load("binance", "BTCUSDT", &s);
   assert_int_equal(s.kind, INST_SPOT);
   assert_int_equal(s.px_scale, 2);
-  assert_int_equal(s.qty_scale, 5);
+  /* data grid 1e-8 BTC; the order step 0.00001 BTC = 1000 such lots */
+  assert_int_equal(s.qty_scale, 8);
+  assert_int_equal(s.lot, 1);
+  assert_int_equal(s.order_lot, 1000);
+  assert_int_equal(s.min_qty, 1000);
   assert_string_equal(s.settle, "USDT"); /* defaults to quote */
 
   load("bybit", "ETHUSDT", &s);
@@ -123,12 +130,35 @@ static void test_grid(void **state) {
   assert_int_equal(inst_set_tick(&s, "0"), LOB_EINVAL);
 }
 
+static void test_refine(void **state) {
+  (void)state;
+  inst_spec_t s;
+  memset(&s, 0, sizeof s);
+  assert_int_equal(inst_set_tick(&s, "0.10"), LOB_OK);
+  assert_int_equal(inst_set_step(&s, "0.001"), LOB_OK);
+  s.min_qty = 5; /* 0.005 */
+  /* A finer data grid: 0.01 ticks, 0.0001 lots. Order steps stay 0.10 and
+   * 0.001: 10 ticks and 10 lots; min_qty 0.005 = 50 lots. */
+  assert_int_equal(inst_refine(&s, "0.01", "0.0001"), LOB_OK);
+  assert_int_equal(s.px_scale, 2);
+  assert_int_equal(s.order_tick, 10);
+  assert_int_equal(s.order_lot, 10);
+  assert_int_equal(s.min_qty, 50);
+  int64_t v;
+  assert_int_equal(inst_price_parse(&s, "61800.25", 8, &v), LOB_OK);
+  assert_int_equal(v, 6180025);
+  /* 0.03 does not divide the order tick 0.10: refused, spec unchanged. */
+  assert_int_equal(inst_refine(&s, "0.03", NULL), LOB_EOFFGRID);
+  assert_int_equal(s.order_tick, 10);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_shipped_specs),
       cmocka_unit_test(test_missing),
       cmocka_unit_test(test_bad_file),
       cmocka_unit_test(test_grid),
+      cmocka_unit_test(test_refine),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -228,13 +228,14 @@ static void test_depth_chain(void **state) {
   /* snapshot at 100; a message ending at 90 is inside it (skipped); 95..105
    * straddles it (pu 90 <= 100); then 106..110 with pu 105; then an ETH row
    * (other symbol) and a headerless file would be the same. */
-  run_t r = run_text(DH "BTCUSDT,1667346579146,100,100,b,snap,100.0,1,-1\n"
-                        "BTCUSDT,1667346579146,100,100,a,snap,101.0,2,-1\n"
-                        "BTCUSDT,1667346579147,80,90,a,set,101.0,3,70\n"
-                        "BTCUSDT,1667346579148,95,105,a,set,101.0,4,90\n"
-                        "BTCUSDT,1667346579148,95,105,b,set,100.0,0,90\n"
-                        "ETHUSDT,1667346579148,95,105,b,set,1.0,1,90\n"
-                        "BTCUSDT,1667346579149,106,110,b,set,99.9,5,105\n",
+  run_t r = run_text(DH
+                     "BTCUSDT,1667346579146,100,100,b,snap,100.0,1,-1\n"
+                     "BTCUSDT,1667346579146,100,100,a,snap,101.0,2,-1\n"
+                     "BTCUSDT,1667346579147,80,90,a,set,101.0,3,70\n"
+                     "BTCUSDT,1667346579148,95,105,a,set,101.0,4,90\n"
+                     "BTCUSDT,1667346579148,95,105,b,set,100.0,0,90\n"
+                     "ETHUSDT,1667346579148,95,105,b,set,1.0,1,90\n"
+                     "BTCUSDT,1667346579149,106,110,b,set,99.9,5,105\n",
                      NULL, 0);
   assert_int_equal(r.st, LOB_OK);
   const int64_t t0 = 1667346579146LL * 1000000, ms = 1000000;
@@ -251,18 +252,21 @@ static void test_depth_chain(void **state) {
   free(r.ev);
 
   /* Without a header; a set message whose pu skips one. */
-  r = run_text("BTCUSDT,1667346579146,10,20,b,set,100.0,1,5\n"
-               "BTCUSDT,1667346579146,21,30,b,set,100.0,2,20\n"
-               "BTCUSDT,1667346579146,31,40,b,set,100.0,3,29\n",
-               NULL, 0);
+  r = run_text(
+      "BTCUSDT,1667346579146,10,20,b,set,100.0,1,5\n"
+      "BTCUSDT,1667346579146,21,30,b,set,100.0,2,20\n"
+      "BTCUSDT,1667346579146,31,40,b,set,100.0,3,29\n",
+      NULL, 0);
   assert_int_equal(r.st, LOB_EBADROW);
-  has(r.err.msg, "t.csv:3: update id gap: pu 29 does not continue the previous message's "
-                 "last_update_id 30 (column pu, value '29')");
+  has(r.err.msg,
+      "t.csv:3: update id gap: pu 29 does not continue the previous message's "
+      "last_update_id 30 (column pu, value '29')");
   assert_int_equal(r.n, 2);
   free(r.ev);
   /* A snapshot after which the next message starts too late. */
-  r = run_text(DH "BTCUSDT,1667346579146,50,50,b,snap,100.0,1,-1\n"
-                  "BTCUSDT,1667346579146,60,70,b,set,100.0,1,55\n",
+  r = run_text(DH
+               "BTCUSDT,1667346579146,50,50,b,snap,100.0,1,-1\n"
+               "BTCUSDT,1667346579146,60,70,b,set,100.0,1,55\n",
                NULL, 0);
   assert_int_equal(r.st, LOB_EBADROW);
   has(r.err.msg, "pu 55 does not continue the previous message's last_update_id 50");
@@ -273,10 +277,11 @@ static void test_depth_chain(void **state) {
 
 static void test_trades_um_header_ms(void **state) {
   (void)state;
-  run_t r = run_text("id,price,qty,quote_qty,time,is_buyer_maker\n"
-                     "5001,20377.10,0.015,305.6565,1667346579146,true\n"
-                     "5002,20377.00,1.000,20377.0,1667346579147,false\n",
-                     NULL, 0);
+  run_t r = run_text(
+      "id,price,qty,quote_qty,time,is_buyer_maker\n"
+      "5001,20377.10,0.015,305.6565,1667346579146,true\n"
+      "5002,20377.00,1.000,20377.0,1667346579147,false\n",
+      NULL, 0);
   assert_int_equal(r.st, LOB_OK);
   assert_string_equal(r.format, "binance/trades");
   assert_int_equal(r.n, 2);
@@ -303,9 +308,10 @@ static void test_trades_um_header_ms(void **state) {
 static void test_trades_spot_us(void **state) {
   (void)state;
   /* 2025+ spot: us times (16 digits), True/False, 7 columns, no header */
-  run_t r = run_text("4419130001,94000.10,0.00100,94.0001,1735689600000123,True,True\n"
-                     "4419130002,94000.00,0.002,188.0,1735689600000999,False,True\n",
-                     NULL, 0);
+  run_t r = run_text(
+      "4419130001,94000.10,0.00100,94.0001,1735689600000123,True,True\n"
+      "4419130002,94000.00,0.002,188.0,1735689600000999,False,True\n",
+      NULL, 0);
   assert_int_equal(r.st, LOB_OK);
   assert_string_equal(r.format, "binance/trades");
   const int64_t t = 1735689600000123LL * 1000;
@@ -319,10 +325,11 @@ static void test_aggtrades(void **state) {
   (void)state;
   const int64_t t = 1667346579146LL * 1000000;
   /* um with header, 7 columns */
-  run_t r = run_text("agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,"
-                     "is_buyer_maker\n"
-                     "77,20000.0,0.010,100,104,1667346579146,true\n",
-                     NULL, 0);
+  run_t r = run_text(
+      "agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,"
+      "is_buyer_maker\n"
+      "77,20000.0,0.010,100,104,1667346579146,true\n",
+      NULL, 0);
   assert_int_equal(r.st, LOB_OK);
   assert_string_equal(r.format, "binance/aggTrades");
   ev_is(&r.ev[0], EV_TRADE, EVF_ASK | EVF_BATCH_END, t, t, 200000, 10, 77);
@@ -344,11 +351,13 @@ static void test_aggtrades(void **state) {
 
 static void test_bookticker(void **state) {
   (void)state;
-  const char *rows = "900,20000.0,1.500,20000.1,0.250,1667346579146,1667346579150\n"
-                     "901,20000.0,1.500,20000.1,0.250,1667346579147,1667346579151\n";
+  const char *rows =
+      "900,20000.0,1.500,20000.1,0.250,1667346579146,1667346579150\n"
+      "901,20000.0,1.500,20000.1,0.250,1667346579147,1667346579151\n";
   char text[512];
-  snprintf(text, sizeof text, "update_id,best_bid_price,best_bid_qty,best_ask_price,"
-                              "best_ask_qty,transaction_time,event_time\n%s",
+  snprintf(text, sizeof text,
+           "update_id,best_bid_price,best_bid_qty,best_ask_price,"
+           "best_ask_qty,transaction_time,event_time\n%s",
            rows);
   for (int hdr = 0; hdr < 2; hdr++) {
     run_t r = run_text(hdr ? text : rows, NULL, 0);
@@ -398,9 +407,9 @@ static void test_hints_and_detection(void **state) {
 /* --- bad input: one row per class, stop then skip ------------------------- */
 
 typedef struct {
-  const char *row;     /* one bad row between two good um trades */
-  lob_status_t why;    /* bad_by_status slot */
-  const char *msg;     /* expected part of the message */
+  const char *row;  /* one bad row between two good um trades */
+  lob_status_t why; /* bad_by_status slot */
+  const char *msg;  /* expected part of the message */
 } bad_case_t;
 
 static void test_bad_rows(void **state) {
@@ -496,6 +505,11 @@ static void test_times_and_compression(void **state) {
   assert_int_equal(r.st, LOB_OK);
   assert_int_equal(r.stats.exch_backwards, 1);
   assert_int_equal(r.stats.local_backwards, 1);
+  free(r.ev);
+  /* bookTicker pushed (event_time) before its transaction_time */
+  r = run_text("900,20000.0,1.500,20000.1,0.250,1667346579146,1667346579145\n", NULL, 0);
+  assert_int_equal(r.st, LOB_OK);
+  assert_int_equal(r.stats.negative_latency, 1);
   free(r.ev);
   /* gzip, whole and cut short */
   char cmd[1024];

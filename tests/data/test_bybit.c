@@ -166,25 +166,25 @@ static void test_real_ob500(void **state) {
   free(r.ev);
 }
 
-#define SNAP(u, b, a)                                                                       \
-  "{\"topic\":\"orderbook.50.XRPUSDT\",\"type\":\"snapshot\",\"ts\":1733011200691,"         \
-  "\"data\":{\"s\":\"XRPUSDT\",\"b\":" b ",\"a\":" a ",\"u\":" #u ",\"seq\":1},"            \
+#define SNAP(u, b, a)                                                               \
+  "{\"topic\":\"orderbook.50.XRPUSDT\",\"type\":\"snapshot\",\"ts\":1733011200691," \
+  "\"data\":{\"s\":\"XRPUSDT\",\"b\":" b ",\"a\":" a ",\"u\":" #u                   \
+  ",\"seq\":1},"                                                                    \
   "\"cts\":1733011200600}\n"
-#define DELTA(u, b, a)                                                                      \
-  "{\"topic\":\"orderbook.50.XRPUSDT\",\"type\":\"delta\",\"ts\":1733011200791,"            \
+#define DELTA(u, b, a)                                                           \
+  "{\"topic\":\"orderbook.50.XRPUSDT\",\"type\":\"delta\",\"ts\":1733011200791," \
   "\"data\":{\"s\":\"XRPUSDT\",\"b\":" b ",\"a\":" a ",\"u\":" #u ",\"seq\":2}}\n"
 
 static void test_ob_fixtures(void **state) {
   (void)state;
   run_t r = run_text("a.data",
-                     DELTA(4, "[[\"1.9000\",\"5\"]]", "[]")                        /* early */
-                     "\n"                                                          /* blank */
-                     SNAP(5, "[[\"1.9000\",\"10\"]]", "[[\"1.9100\",\"20\"]]")     /* line 3 */
-                     DELTA(6, "[[\"1.9000\",\"0\"]]", "[]")                        /* delete */
+                     DELTA(4, "[[\"1.9000\",\"5\"]]", "[]")                    /* early */
+                     "\n"                                                      /* blank */
+                     SNAP(5, "[[\"1.9000\",\"10\"]]", "[[\"1.9100\",\"20\"]]") /* line 3 */
+                     DELTA(6, "[[\"1.9000\",\"0\"]]", "[]")                    /* delete */
                      "{\"topic\":\"orderbook.50.BTCUSDT\",\"type\":\"delta\",\"ts\":1,"
-                     "\"data\":{\"s\":\"BTCUSDT\",\"b\":[],\"a\":[],\"u\":99}}\n"  /* other */
-                     DELTA(7, "[]", "[[\"1.9100\",\"21\"]]")
-                     SNAP(1, "[]", "[]"),                                          /* restart */
+                     "\"data\":{\"s\":\"BTCUSDT\",\"b\":[],\"a\":[],\"u\":99}}\n" /* other */
+                     DELTA(7, "[]", "[[\"1.9100\",\"21\"]]") SNAP(1, "[]", "[]"), /* restart */
                      NULL, 0);
   assert_int_equal(r.st, LOB_OK);
   assert_string_equal(r.format, "bybit/ob50");
@@ -213,13 +213,12 @@ static void test_ob_bad(void **state) {
     const char *line, *msg;
     lob_status_t why;
   } cases[] = {
-      {DELTA(9, "[]", "[]"), "b.data:2: update id gap: u went from 5 to 9 (column data.u, value '9')",
-       LOB_EORDER},
+      {DELTA(9, "[]", "[]"),
+       "b.data:2: update id gap: u went from 5 to 9 (column data.u, value '9')", LOB_EORDER},
       {DELTA(6, "[[\"1.90001\",\"1\"]]", "[]"),
        "b.data:2: value off the instrument grid (column data.b[0] price, value '1.90001')",
        LOB_EOFFGRID},
-      {DELTA(6, "[]", "[[\"1.9\",\"1.5\"]]"), "(column data.a[0] size, value '1.5')",
-       LOB_EOFFGRID},
+      {DELTA(6, "[]", "[[\"1.9\",\"1.5\"]]"), "(column data.a[0] size, value '1.5')", LOB_EOFFGRID},
       {DELTA(6, "[[1.9,\"1\"]]", "[]"), "a level is not a pair of strings", LOB_EPARSE},
       {DELTA(6, "[[\"1.9\",\"-1\"]]", "[]"), "(column data.b[0] size, value '-1')", LOB_ESIGN},
       {"{\"topic\":\"orderbook.50.XRPUSDT\",\"type\":\"delta\",\"ts\":1.5}\n", "(column ts",
@@ -260,8 +259,9 @@ static void test_ob_bad(void **state) {
 
 static void test_trades_derivatives(void **state) {
   (void)state;
-  const char *hdr = "timestamp,symbol,side,size,price,tickDirection,trdMatchID,grossValue,"
-                    "homeNotional,foreignNotional,RPI\n";
+  const char *hdr =
+      "timestamp,symbol,side,size,price,tickDirection,trdMatchID,grossValue,"
+      "homeNotional,foreignNotional,RPI\n";
   const char *rows =
       "1767225600.6864,XRPUSDT,Buy,120,1.9531,PlusTick,0a1b2c3d-1111-2222-3333-444455556666,"
       "2.343720e+10,120,234.372,0\n"
@@ -362,9 +362,9 @@ static void test_trades_bad(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_real_ob500),       cmocka_unit_test(test_ob_fixtures),
-      cmocka_unit_test(test_ob_bad),           cmocka_unit_test(test_trades_derivatives),
-      cmocka_unit_test(test_trades_spot),      cmocka_unit_test(test_trades_bad),
+      cmocka_unit_test(test_real_ob500),  cmocka_unit_test(test_ob_fixtures),
+      cmocka_unit_test(test_ob_bad),      cmocka_unit_test(test_trades_derivatives),
+      cmocka_unit_test(test_trades_spot), cmocka_unit_test(test_trades_bad),
   };
   return cmocka_run_group_tests(tests, setup, NULL);
 }

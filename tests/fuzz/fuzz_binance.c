@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -16,12 +17,15 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static char path[64];
+static void remove_tmp(void) { unlink(path); }
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static const char *const hints[] = {NULL, "trades", "aggTrades", "bookTicker", "depth"};
   static inst_spec_t spec;
-  static char path[64];
   if (!path[0]) {
     snprintf(path, sizeof path, "/tmp/fuzz_binance_%ld.csv", (long)getpid());
+    atexit(remove_tmp);
     snprintf(spec.symbol, sizeof spec.symbol, "BTCUSDT");
     inst_set_tick(&spec, "0.1");
     inst_set_step(&spec, "0.001");

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -17,12 +18,15 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static char path[64];
+static void remove_tmp(void) { unlink(path); }
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static const char *const hints[] = {NULL, "trades", "orderbook"};
   static inst_spec_t spec;
-  static char path[64];
   if (!path[0]) {
     snprintf(path, sizeof path, "/tmp/fuzz_bybit_%ld.data", (long)getpid());
+    atexit(remove_tmp);
     snprintf(spec.symbol, sizeof spec.symbol, "XRPUSDT");
     inst_set_tick(&spec, "0.0001");
     inst_set_step(&spec, "1");
