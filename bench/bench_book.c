@@ -176,7 +176,9 @@ int main(int argc, char **argv) {
       fprintf(stderr, "bench_book: cannot read %s as a Tardis incremental_book_L2 file\n", argv[3]);
       return 1;
     }
-    rc |= run(argv[3], real, m, passes * 5, 1);
+    /* about as many events as the synthetic run */
+    size_t rp = n * (size_t)passes / m;
+    rc |= run(argv[3], real, m, rp ? (int)rp : 1, 1);
     free(real);
   }
   return rc;

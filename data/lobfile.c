@@ -10,7 +10,7 @@
  * kinds are 1..9 (the writer refuses others). When events = 0 the four
  * times in the header are 0.
  *
- *   [0, H)            header, H = 3432 bytes
+ *   [0, H)            header, H = 3448 bytes
  *   [H, index_off)    blocks, back to back, in event order
  *   [index_off, E-4)  block index: nblocks entries of 72 bytes
  *   [E-4, E)          u32 crc32 of the index entries (0 blocks: crc32("") = 0)
@@ -23,16 +23,16 @@
  *    24 instrument spec: exchange[32] symbol[32] u32 kind base[16] quote[16]
  *       settle[16] i32 px_scale i64 tick i32 qty_scale i64 lot i64 min_qty
  *       i64 min_notional i64 max_leverage i64 maker_fee i64 taker_fee
- *       i64 funding_interval_ns                               (188 bytes)
- *   212 8 source slots (unused ones zero): name[256] format[32] sha256[32]
+ *       i64 funding_interval_ns i64 order_tick i64 order_lot (204 bytes)
+ *   228 8 source slots (unused ones zero): name[256] format[32] sha256[32]
  *       u64 rows u64 events                                    (8 x 336)
- *  2900 anomalies (src_stats_t): u64 rows events bad_rows bad_by_status[32]
+ *  2916 anomalies (src_stats_t): u64 rows events bad_rows bad_by_status[32]
  *       before_snapshot local_backwards exch_backwards negative_latency
  *       crossed_batches truncated unchanged_rows other_symbol, i64
  *       first_local last_local                                 (360 bytes)
- *  3260 u64 events, u64 by_kind[10], i64 first_local last_local first_exch
+ *  3276 u64 events, u64 by_kind[10], i64 first_local last_local first_exch
  *       last_exch, sha256[32] of the events, u64 blocks, u64 index_off
- *  3428 u32 crc32 of bytes [0, 3428)
+ *  3444 u32 crc32 of bytes [0, 3444)
  *
  * Index entry (72 bytes): u64 offset, u32 csize (stored bytes), u32 usize
  * (bytes once inflated), u32 n events, u8 layout, 3 zero bytes, i64
@@ -183,6 +183,8 @@ static void walk_spec(walk_t *w, inst_spec_t *s) {
   w_i64(w, &s->maker_fee);
   w_i64(w, &s->taker_fee);
   w_i64(w, &s->funding_interval_ns);
+  w_i64(w, &s->order_tick);
+  w_i64(w, &s->order_lot);
 }
 
 static void walk_stats(walk_t *w, src_stats_t *a) {
@@ -236,7 +238,7 @@ static size_t walk_header(walk_t *w, lobf_meta_t *m, uint32_t *epb, uint64_t *in
 }
 
 /* Measured by walking the field list once, so the size cannot drift from
- * the fields (the tests pin it to the documented 3432). */
+ * the fields (the tests pin it to the documented 3448). */
 size_t lobf__header_size(void) {
   uint8_t scratch[4096];
   lobf_meta_t m = {0};

@@ -340,8 +340,8 @@ static int entry_ok(const lobf_reader_t *r, const lobf_idx_t *x) {
   if (x->n == 0 || x->n > r->epb) return 0;
   if ((uint64_t)x->usize > (uint64_t)x->csize * LOBF_MAX_INFLATE_RATIO + 64) return 0;
   if (x->layout == LOBF_LAYOUT_RAW) return x->usize == (uint64_t)x->n * LOBF_REC_SIZE;
-  if (x->layout == LOBF_LAYOUT_PLANES)
-    return x->usize <= LOBF_COLHDR_MAX + (uint64_t)x->n * LOBF_MAX_PLANES;
+  if (x->layout == LOBF_LAYOUT_PLANES) /* at least a tag byte per event */
+    return x->usize >= x->n && x->usize <= LOBF_COLHDR_MAX + (uint64_t)x->n * LOBF_MAX_PLANES;
   return 0;
 }
 

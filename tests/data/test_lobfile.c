@@ -18,9 +18,9 @@
 #include "../../data/lobfile.h"
 #include "../support/testutil.h"
 
-#define HDR_SIZE 3432       /* documented header size */
-#define OFF_EVENTS 3260     /* documented offset of u64 events */
-#define OFF_INDEX_OFF 3420  /* 3260 + 8 + 80 + 32 + 32 + 8: u64 index_off */
+#define HDR_SIZE 3448       /* documented header size */
+#define OFF_EVENTS 3276     /* documented offset of u64 events */
+#define OFF_INDEX_OFF 3436  /* 3276 + 8 + 80 + 32 + 32 + 8: u64 index_off */
 #define IDX_ENTRY 72
 
 static char g_dir[1024];
@@ -99,6 +99,8 @@ static void fill_meta(lobf_meta_t *m) {
   m->spec.maker_fee = 20000;
   m->spec.taker_fee = 50000;
   m->spec.funding_interval_ns = 28800000000000;
+  m->spec.order_tick = 10;
+  m->spec.order_lot = 1000;
   m->nsources = 2;
   snprintf(m->sources[0].name, sizeof m->sources[0].name, "a_incremental_book_L2.csv.gz");
   snprintf(m->sources[0].format, sizeof m->sources[0].format, "tardis/incremental_book_L2");
@@ -298,6 +300,8 @@ static void test_meta_roundtrip(void **state) {
   assert_int_equal(g->spec.maker_fee, 20000);
   assert_int_equal(g->spec.taker_fee, 50000);
   assert_int_equal(g->spec.funding_interval_ns, 28800000000000);
+  assert_int_equal(g->spec.order_tick, 10);
+  assert_int_equal(g->spec.order_lot, 1000);
   assert_int_equal(g->nsources, 2);
   for (int s = 0; s < 2; s++) {
     assert_string_equal(g->sources[s].name, m.sources[s].name);

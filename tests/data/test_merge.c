@@ -25,7 +25,7 @@ static lob_status_t arr_read(void *impl, ev_t *out, size_t cap, size_t *n, lob_e
   size_t k = a->n - a->pos;
   if (k > cap) k = cap;
   if (k > a->chunk) k = a->chunk;
-  memcpy(out, a->evs + a->pos, k * sizeof *out);
+  if (k) memcpy(out, a->evs + a->pos, k * sizeof *out);
   a->pos += k;
   *n = k;
   return k ? LOB_OK : LOB_EEOF;

@@ -51,7 +51,8 @@ static void fuzz_block(const uint8_t *data, size_t size) {
   /* The reader's checks on an index entry (entry_ok in lobfile_read.c). */
   if (x.csize == 0 || (uint64_t)x.usize > (uint64_t)x.csize * LOBF_MAX_INFLATE_RATIO + 64) return;
   if (x.layout == LOBF_LAYOUT_RAW && x.usize != x.n * LOBF_REC_SIZE) return;
-  if (x.layout == LOBF_LAYOUT_PLANES && x.usize > LOBF_COLHDR_MAX + (uint64_t)x.n * LOBF_MAX_PLANES)
+  if (x.layout == LOBF_LAYOUT_PLANES &&
+      (x.usize < x.n || x.usize > LOBF_COLHDR_MAX + (uint64_t)x.n * LOBF_MAX_PLANES))
     return;
   lobf_dec_t *d = NULL;
   ev_t *evs = malloc(x.n * sizeof *evs);
