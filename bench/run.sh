@@ -52,15 +52,23 @@ echo "import: gzip -dc ${best_g}s ($(awk -v r=$rows -v t=$best_g 'BEGIN{printf "
      "lobsim import ${best_i}s ($(awk -v r=$rows -v t=$best_i 'BEGIN{printf "%.2f", r/t/1e6}') M rows/s)," \
      "ratio import/gzip $(awk -v a=$best_g -v b=$best_i 'BEGIN{printf "%.3f", a/b}'), peak RSS $((imp_rss/1024)) MB"
 
-echo "replay (1x):"
-/usr/bin/time -f 'process peak RSS %M KB' "$B"/bench/bench_replay "$OUT/synth1x.lob" 3
+# The replay file holds the whole market: book + trades + ticker (>= 50 M events).
+trades=$(ls "$OUT"/synth1x/*_trades_*.csv.gz)
+ticker=$(ls "$OUT"/synth1x/*_derivative_ticker_*.csv.gz)
+read -r t m < <(T "$B"/lobsim data import --exchange binance-futures --symbol BTCUSDT \
+                    --book "$book" --trades "$trades" --ticker "$ticker" -o "$OUT/synth1x-all.lob")
+echo "import of book+trades+ticker (1x): ${t}s, peak RSS $((m/1024)) MB"
+echo "replay (1x, book+trades+ticker):"
+/usr/bin/time -f 'process peak RSS %M KB' "$B"/bench/bench_replay "$OUT/synth1x-all.lob" 3
 
 if [ "$FACTOR" -gt 0 ]; then
   synth "$OUT/synth${FACTOR}x" $((SECS * FACTOR))
-  bookn=$(ls "$OUT"/synth${FACTOR}x/*incremental_book_L2*.csv.gz)
+  d="$OUT/synth${FACTOR}x"
   read -r t m < <(T "$B"/lobsim data import --exchange binance-futures --symbol BTCUSDT \
-                      --book "$bookn" -o "$OUT/synth${FACTOR}x.lob")
+                      --book "$(ls "$d"/*incremental_book_L2*.csv.gz)" \
+                      --trades "$(ls "$d"/*_trades_*.csv.gz)" \
+                      --ticker "$(ls "$d"/*_derivative_ticker_*.csv.gz)" -o "$d.lob")
   echo "import (${FACTOR}x): ${t}s, peak RSS $((m/1024)) MB"
   echo "replay (${FACTOR}x):"
-  /usr/bin/time -f 'process peak RSS %M KB' "$B"/bench/bench_replay "$OUT/synth${FACTOR}x.lob" 1
+  /usr/bin/time -f 'process peak RSS %M KB' "$B"/bench/bench_replay "$d.lob" 1
 fi

@@ -420,8 +420,10 @@ lob_status_t bnc_open(const char *path, const char *type_hint, const src_opts_t 
   char format[32];
   snprintf(format, sizeof format, "binance/%s", type_name(r->lay->type));
   /* src_wrap owns r from here on, and frees it if it fails. */
+  in_stream_t *input = csvr_input(r->c.csv);
   if ((st = src_wrap(&BNC_OPS, r, path, format, out)) != LOB_OK)
     return lob_err_set(err, st, "%s: out of memory", path);
+  (*out)->input = input;
   return LOB_OK;
 fail:
   in_close(&in);

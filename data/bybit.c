@@ -196,9 +196,11 @@ static lob_status_t trades_open(const char *path, const src_opts_t *opts, src_t 
     }
   }
   /* src_wrap owns r from here on, and frees it if it fails. */
+  in_stream_t *input = csvr_input(r->c.csv);
   if ((st = src_wrap(&BBT_OPS, r, path, r->spot ? "bybit/spot_trades" : "bybit/trades", out)) !=
       LOB_OK)
     return lob_err_set(err, st, "%s: out of memory", path);
+  (*out)->input = input;
   return LOB_OK;
 fail:
   bbt_free(r);

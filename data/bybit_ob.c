@@ -289,8 +289,10 @@ lob_status_t bybit_ob_open(const char *path, const src_opts_t *opts, src_t **out
   if ((st = in_open(path, &r->in, err)) != LOB_OK) goto fail;
   if ((st = peek_format(r, format, sizeof format, err)) != LOB_OK) goto fail;
   /* src_wrap owns r from here on, and frees it if it fails. */
+  in_stream_t *input = r->in;
   if ((st = src_wrap(&BBO_OPS, r, path, format, out)) != LOB_OK)
     return lob_err_set(err, st, "%s: out of memory", path);
+  (*out)->input = input;
   return LOB_OK;
 fail:
   bbo_free(r);

@@ -166,7 +166,10 @@ lob_status_t import_run(const inst_spec_t *spec, const import_cfg_t *cfg, import
     s->format[fl] = '\0';
     s->rows = ss->rows;
     s->events = ss->events;
-    if ((st = import_file_sha256(srcs[i]->path, s->sha256, err)) != LOB_OK) goto out;
+    /* Hashed while read; a source without its own file is hashed now. */
+    if (src_sha256(srcs[i], s->sha256) != LOB_OK &&
+        (st = import_file_sha256(srcs[i]->path, s->sha256, err)) != LOB_OK)
+      goto out;
     src_stats_add(&meta->anomalies, ss);
   }
   meta->anomalies.crossed_batches += crossed;

@@ -78,3 +78,9 @@ void src_stats_times(src_stats_t *st, int64_t exch, int64_t local, int64_t *prev
   *prev_exch = exch;
   *prev_local = local;
 }
+
+lob_status_t src_sha256(const src_t *s, uint8_t out[32]) {
+  if (!s->input) return LOB_ENOTFOUND;
+  in_sha256(s->input, out);
+  return LOB_OK;
+}

@@ -17,6 +17,7 @@
 #include "../core/event.h"
 #include "../core/instrument.h"
 #include "../core/status.h"
+#include "input.h"
 
 #define SRC_STATUS_SLOTS 32 /* > every lob_status_t value */
 
@@ -57,6 +58,7 @@ struct src {
   void *impl;
   char path[512];
   char format[32]; /* "tardis/incremental_book_L2", "bybit/ob500", ... */
+  in_stream_t *input; /* borrowed from the reader: its byte stream, or NULL */
 };
 
 /* Wraps impl (owned) in a new src_t. */
@@ -64,6 +66,11 @@ lob_status_t src_wrap(const src_ops_t *ops, void *impl, const char *path, const 
                       src_t **out);
 lob_status_t src_read(src_t *s, ev_t *out, size_t cap, size_t *n, lob_err_t *err);
 const src_stats_t *src_stats(const src_t *s);
+/* SHA-256 of the source file's bytes as stored, computed while it was read
+ * (complete once src_read has returned LOB_EEOF): no second pass over the
+ * file. LOB_ENOTFOUND for a source that reads no file (a native file's
+ * src_t, a test's array). */
+lob_status_t src_sha256(const src_t *s, uint8_t out[32]);
 void src_destroy(src_t **pp);
 
 /* Adds the counters of b into a (for totals across sources). */

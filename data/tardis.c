@@ -412,7 +412,9 @@ lob_status_t tardis_open(const char *path, const src_opts_t *opts, src_t **out, 
     t_destroy(t);
     return st;
   }
+  in_stream_t *input = csvr_input(t->c.csv);
   st = src_wrap(&TARDIS_OPS, t, path, format, out);
   if (st != LOB_OK) return lob_err_set(err, st, "%s: out of memory", path);
+  (*out)->input = input;
   return LOB_OK;
 }
