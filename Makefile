@@ -115,6 +115,10 @@ install: all
 	install -m 755 $(PROG) $(DESTDIR)$(PREFIX)/bin/lobsim
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/liblobsim.a
 	install -m 644 data/instruments/*.ini $(DESTDIR)$(PREFIX)/share/lobsim/instruments/
+	for d in $(LIB_DIRS); do \
+	  if ls $$d/*.h >/dev/null 2>&1; then \
+	    install -d $(DESTDIR)$(PREFIX)/include/lobsim/$$d && \
+	    install -m 644 $$d/*.h $(DESTDIR)$(PREFIX)/include/lobsim/$$d/; fi; done
 
 clean:
 	rm -rf build
