@@ -22,8 +22,9 @@ typedef struct {
  *   - a key in [base, base + cap) lives in the window (q[key - base] != 0 and
  *     its bit set), never in the overflow; the overflow holds every other
  *     level, sorted by key, keys unique, quantities > 0;
- *   - q is 0 wherever the bit is clear; nwin counts the set bits; wbest is
- *     the first set bit (cap when the window is empty);
+ *   - q is 0 wherever the bit is clear; wbest is the first set bit (cap
+ *     when the window is empty); the number of set bits is not kept (the
+ *     hot path would pay for it on every event): book_levels counts them;
  *   - base is a multiple of 64 and cap a power of two in [WIN_MIN, WIN_MAX],
  *     so the window moves by whole bitmap words.
  * Window policy: an insert outside the window within FAR ticks of the
@@ -38,7 +39,6 @@ typedef struct {
   uint64_t wbest; /* first non-empty slot, cap if none */
   int64_t *q;     /* cap quantities */
   uint64_t *bits; /* cap / 64 words */
-  size_t nwin;    /* levels in the window */
   ovl_t *ov;      /* levels outside the window, sorted by key */
   size_t nov, ovcap;
 } side_t;
@@ -83,14 +83,12 @@ static uint64_t last_set(const side_t *s) {
 static inline void slot_put(side_t *s, uint64_t i, int64_t qty) {
   s->q[i] = qty;
   s->bits[i >> 6] |= 1ULL << (i & 63);
-  s->nwin++;
   if (i < s->wbest) s->wbest = i;
 }
 
 static inline void slot_drop(side_t *s, uint64_t i) {
   s->q[i] = 0;
   s->bits[i >> 6] &= ~(1ULL << (i & 63));
-  s->nwin--;
 }
 
 /* Window slots before the key (all of them when key is past the window). */
@@ -222,7 +220,6 @@ static lob_status_t rewindow(side_t *s, int64_t nbase, uint64_t ncap) {
     if (j < ncap) {
       s->q[j] = s->ov[r].qty;
       s->bits[j >> 6] |= 1ULL << (j & 63);
-      s->nwin++;
     } else {
       s->ov[keep++] = s->ov[r];
     }
@@ -270,7 +267,7 @@ static lob_status_t set_slow(side_t *s, int64_t key, int64_t qty) {
     return LOB_OK;
   }
   if (!qty) return LOB_OK;
-  if (s->nwin == 0) {
+  if (s->wbest == s->cap) { /* empty window */
     st = rewindow(s, align_below(key, s->cap / 4), s->cap);
   } else {
     int64_t lo = kat(s, s->wbest);
@@ -292,30 +289,29 @@ static lob_status_t set_slow(side_t *s, int64_t key, int64_t qty) {
   return LOB_OK;
 }
 
-/* The hot path: an update near the top of the book is a store, a bit
- * update and, when the best is deleted, a look at the rest of its bitmap
- * word. Insert, update and delete run the same instructions (the branch
- * predictor cannot guess which comes next); only the rare cases branch:
- * outside the window, an insert into an empty window, a delete of the best
- * whose word holds no other level. */
+/* The hot path: an update near the top of the book is a store and a bit
+ * update; insert, update and delete run the same instructions (the branch
+ * predictor cannot guess which comes next). Only a change at or before the
+ * best branches (a tenth of the updates or less: most land behind the
+ * best), and the rare cases: outside the window, an insert into an empty
+ * window, a delete of the best whose word holds no other level. */
 static inline lob_status_t set_key(side_t *s, int64_t key, int64_t qty) {
-  uint64_t i = koff(s, key), wbest = s->wbest, nz = qty != 0;
-  if (__builtin_expect((i >= s->cap) | ((wbest == s->cap) & nz), 0)) return set_slow(s, key, qty);
+  uint64_t i = koff(s, key), wbest = s->wbest;
+  if (__builtin_expect((i >= s->cap) | ((wbest == s->cap) & (qty != 0)), 0))
+    return set_slow(s, key, qty);
   uint64_t m = 1ULL << (i & 63), *w = &s->bits[i >> 6];
-  s->nwin += nz - (s->q[i] != 0);
+  uint64_t set = 0 - (uint64_t)(qty != 0);
+  uint64_t word = (*w & ~m) | (m & set);
   s->q[i] = qty;
-  uint64_t word = (*w & ~m) | (m & (0 - nz));
   *w = word;
-  uint64_t after = word & (~1ULL << (i & 63)); /* levels after i in its word */
-  uint64_t del_best = (nz ^ 1) & (uint64_t)(i == wbest);
-  if (__builtin_expect(del_best & (uint64_t)(after == 0), 0)) {
-    s->wbest = next_set(s, (i | 63) + 1);
-    return LOB_OK;
+  if (__builtin_expect(i <= wbest, 0)) {
+    if (qty) {
+      s->wbest = i; /* a new or updated best */
+    } else if (i == wbest) { /* the best went: the next level, maybe in this word */
+      uint64_t after = word & (~1ULL << (i & 63));
+      s->wbest = after ? (i & ~63ULL) | (uint64_t)__builtin_ctzll(after) : next_set(s, (i | 63) + 1);
+    } /* else: a delete of a level that did not exist */
   }
-  uint64_t nb = (i & ~63ULL) | (uint64_t)__builtin_ctzll(after | (1ULL << 63));
-  uint64_t ins = 0 - (nz & (uint64_t)(i < wbest)), del = 0 - del_best;
-  wbest = (i & ins) | (wbest & ~ins);
-  s->wbest = (nb & del) | (wbest & ~del);
   return LOB_OK;
 }
 
@@ -334,12 +330,12 @@ static void drop_better(side_t *s, int64_t key) {
 /* Best of a side by key: the overflow's first level when it is below the
  * window (or the window is empty), else the window's first. */
 static int side_best(const side_t *s, int64_t *key, int64_t *qty) {
-  if (s->nov && (s->nwin == 0 || s->ov[0].key < s->base)) {
+  if (s->nov && (s->wbest == s->cap || s->ov[0].key < s->base)) {
     *key = s->ov[0].key;
     *qty = s->ov[0].qty;
     return 1;
   }
-  if (!s->nwin) return 0;
+  if (s->wbest == s->cap) return 0;
   *key = kat(s, s->wbest);
   *qty = s->q[s->wbest];
   return 1;
@@ -352,7 +348,6 @@ static void side_clear(side_t *s) {
       s->q[(w << 6) | (uint64_t)__builtin_ctzll(word)] = 0;
     s->bits[w] = 0;
   }
-  s->nwin = 0;
   s->wbest = s->cap;
   s->nov = 0;
 }
@@ -409,7 +404,7 @@ lob_status_t book_set_best(book_t *b, int side, int64_t px, int64_t qty) {
   if (!b || (side != BOOK_BID && side != BOOK_ASK) || px <= 0 || qty < 0) return LOB_EINVAL;
   side_t *s = &b->s[side];
   int64_t key = to_key(side, px);
-  if (s->nwin && koff(s, key) < s->cap) {
+  if (s->wbest < s->cap && koff(s, key) < s->cap) {
     /* Set first: an update inside a non-empty window cannot fail. */
     lob_status_t st = set_key(s, key, qty);
     drop_better(s, key);
@@ -425,13 +420,13 @@ lob_status_t book_apply(book_t *b, const ev_t *e) {
   if (!b || !e) return LOB_EINVAL;
   /* The side bits as an index without a branch; both bits at once is as
    * ambiguous as none. */
-  unsigned f = e->flags & EVF_SIDE_MASK;
+  unsigned f = e->flags & EVF_SIDE_MASK, kind = e->kind;
   int side = f - 1u <= 1u ? (int)(f >> 1) : -1;
-  switch (e->kind) {
-  case EV_SNAPSHOT:
-  case EV_DEPTH:
+  if (__builtin_expect(kind == EV_DEPTH || kind == EV_SNAPSHOT, 1)) {
     if ((side < 0) | (e->price <= 0) | (e->qty < 0)) return LOB_EINVAL;
     return set_key(&b->s[side], to_key(side, e->price), e->qty);
+  }
+  switch (kind) {
   case EV_BBO:
     return book_set_best(b, side, e->price, e->qty);
   case EV_CLEAR:
@@ -489,7 +484,10 @@ size_t book_depth(const book_t *b, int side, book_level_t *out, size_t n) {
 
 size_t book_levels(const book_t *b, int side) {
   if (!b || (side != BOOK_BID && side != BOOK_ASK)) return 0;
-  return b->s[side].nwin + b->s[side].nov;
+  const side_t *s = &b->s[side];
+  size_t n = s->nov;
+  for (uint64_t w = 0; w < s->cap >> 6; w++) n += (size_t)__builtin_popcountll(s->bits[w]);
+  return n;
 }
 
 int book_crossed(const book_t *b) {

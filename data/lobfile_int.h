@@ -41,7 +41,8 @@ static const uint8_t lobf__col_maxw[LOBF_NCOLS] = {8, 8, 8, 8, 8, 1, 2, 4};
 /* Block layouts (index entry field). */
 enum { LOBF_LAYOUT_RAW = 0, LOBF_LAYOUT_PLANES = 1 };
 /* Segment methods inside a block. */
-enum { LOBF_SEG_STORED = 0, LOBF_SEG_DEFLATE = 1 };
+enum { LOBF_SEG_STORED = 0, LOBF_SEG_DEFLATE = 1, LOBF_SEG_SPARSE = 2, LOBF_SEG_BITS = 3 };
+#define LOBF_SPARSE_POS 0xFFFFFFu /* sparse entry: position bits; value above */
 
 /* Size of the version 1 header, CRC included. */
 size_t lobf__header_size(void);
@@ -72,6 +73,10 @@ static inline uint64_t lobf__get64(const uint8_t *p) {
   for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
   return v;
 }
+
+/* zlib's CRC-32 of p[0..n) continued from crc (0 to start), faster where
+ * the CPU can (lobfile.c). */
+uint32_t lobf__crc32(uint32_t crc, const uint8_t *p, size_t n);
 
 /* One ev_t <-> its 48 little-endian bytes, field by field. */
 void lobf__ev_put(uint8_t out[LOBF_REC_SIZE], const ev_t *e);

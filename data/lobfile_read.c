@@ -25,7 +25,7 @@ struct lobf_dec {
   size_t pcap;
   uint64_t *lv, *ev; /* sparse L and E deltas of one block, [0] = 0 */
   size_t vcap;
-  uint64_t t[LOBF_NCOLS][DEC_CHUNK];
+  uint64_t t[LOBF_NCOLS * DEC_CHUNK]; /* column C of a chunk at t + C * DEC_CHUNK */
 };
 
 lob_status_t lobf__dec_create(lobf_dec_t **out) {
@@ -68,6 +68,49 @@ static int dec_segment(lobf_dec_t *d, cur_t *c, size_t n, uint8_t *dst, const ui
     c->pos += n;
     return 0;
   }
+  if (method == LOBF_SEG_SPARSE) {
+    /* u32 count, then per non-zero byte a u32: position (ascending, < n)
+     * in the low 24 bits, the byte (non-zero) above. */
+    if (c->len - c->pos < 4) return -1;
+    uint32_t k = lobf__get32(c->p + c->pos);
+    c->pos += 4;
+    if (k > n || (c->len - c->pos) / 4 < k) return -1;
+    const uint8_t *q = c->p + c->pos;
+    memset(dst, 0, n);
+    uint64_t next = 0; /* lowest position the next entry may take */
+    for (uint32_t j = 0; j < k; j++, q += 4) {
+      uint32_t v = lobf__get32(q), at = v & LOBF_SPARSE_POS;
+      if (at < next || at >= n || v >> 24 == 0) return -1;
+      dst[at] = (uint8_t)(v >> 24);
+      next = (uint64_t)at + 1;
+    }
+    c->pos += 4 * (size_t)k;
+    *data = dst;
+    return 0;
+  }
+  if (method == LOBF_SEG_BITS) {
+    /* u8 v (non-zero), then bit i of the bitmap says byte i is v, not 0;
+     * the bits past n are 0. Eight bytes per bitmap byte: spread the bits
+     * to the bytes' high bits (carry-free add), shift down, times v. */
+    size_t nb = (n + 7) / 8;
+    if (c->len - c->pos < 1 + nb || c->p[c->pos] == 0) return -1;
+    uint64_t v = c->p[c->pos];
+    const uint8_t *q = c->p + c->pos + 1;
+    if (n % 8 && q[nb - 1] >> (n % 8)) return -1;
+    size_t j = 0;
+    for (; j < n / 8; j++) {
+      uint64_t x = ((uint64_t)q[j] * 0x0101010101010101ull) & 0x8040201008040201ull;
+      x = ((x + 0x7F7F7F7F7F7F7F7Full) >> 7 & 0x0101010101010101ull) * v;
+      memcpy(dst + 8 * j, &x, 8); /* little-endian: byte k is bit k */
+    }
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+    j = 0;
+#endif
+    for (size_t i = 8 * j; i < n; i++) dst[i] = (uint8_t)((q[i / 8] >> (i % 8) & 1) * v);
+    c->pos += 1 + nb;
+    *data = dst;
+    return 0;
+  }
   if (method != LOBF_SEG_DEFLATE || c->len - c->pos < 4) return -1;
   uint32_t clen = lobf__get32(c->p + c->pos);
   c->pos += 4;
@@ -92,7 +135,8 @@ static int dec_segment(lobf_dec_t *d, cur_t *c, size_t n, uint8_t *dst, const ui
 #define VEC
 #endif
 
-/* Column values [i0, i0 + m) from their w byte planes. */
+/* Column values [i0, i0 + m) from their w byte planes (portable path, and
+ * the last < 16 events of a block). */
 static VEC void gather(uint64_t *t, const uint8_t *const *pl, unsigned w, size_t i0, size_t m) {
   if (w == 0) {
     memset(t, 0, m * sizeof *t);
@@ -107,12 +151,106 @@ static VEC void gather(uint64_t *t, const uint8_t *const *pl, unsigned w, size_t
   }
 }
 
-/* As gather, then undo the zig-zag (kept out of the event loop, where it
- * would not vectorise). */
-static VEC void gather_zz(uint64_t *t, const uint8_t *const *pl, unsigned w, size_t i0, size_t m) {
-  gather(t, pl, w, i0, m);
+#ifdef __SSE2__
+#include <emmintrin.h>
+/* 16 values at a time: the byte planes are a 16 x w byte matrix to
+ * transpose, three rounds of unpacks (SSE2 is part of x86-64). Loads stay
+ * inside the planes: the caller passes i + 16 <= plane length. */
+static inline __attribute__((always_inline)) void gather16(uint64_t *t,
+                                                            const uint8_t *const *pl,
+                                                            unsigned w, size_t i, int zz) {
+  const __m128i z = _mm_setzero_si128();
+  __m128i b0 = z, b1 = z, b2 = z, b3 = z, b4 = z, b5 = z, b6 = z, b7 = z;
+#define LD(p) _mm_loadu_si128((const __m128i *)(pl[p] + i))
+  switch (w) { /* 1..8 */
+  case 8: b7 = LD(7); /* fall through */
+  case 7: b6 = LD(6); /* fall through */
+  case 6: b5 = LD(5); /* fall through */
+  case 5: b4 = LD(4); /* fall through */
+  case 4: b3 = LD(3); /* fall through */
+  case 3: b2 = LD(2); /* fall through */
+  case 2: b1 = LD(1); /* fall through */
+  default: b0 = LD(0);
+  }
+#undef LD
+  /* bytes -> 16-bit pairs of planes (0,1) (2,3) (4,5) (6,7), events 0-7 / 8-15;
+   * the rounds for planes that are all zero are skipped (w <= 4, w <= 2). */
+  __m128i h0l = _mm_unpacklo_epi8(b0, b1), h0h = _mm_unpackhi_epi8(b0, b1);
+  __m128i h1l = z, h1h = z, h2l = z, h2h = z, h3l = z, h3h = z;
+  __m128i a0, a1, a2, a3, c0 = z, c1 = z, c2 = z, c3 = z;
+  if (w > 2) {
+    h1l = _mm_unpacklo_epi8(b2, b3);
+    h1h = _mm_unpackhi_epi8(b2, b3);
+  }
+  /* -> 32-bit: planes 0-3 (a) and 4-7 (c), events 0-3, 4-7, 8-11, 12-15 */
+  a0 = _mm_unpacklo_epi16(h0l, h1l);
+  a1 = _mm_unpackhi_epi16(h0l, h1l);
+  a2 = _mm_unpacklo_epi16(h0h, h1h);
+  a3 = _mm_unpackhi_epi16(h0h, h1h);
+  if (w > 4) {
+    h2l = _mm_unpacklo_epi8(b4, b5);
+    h2h = _mm_unpackhi_epi8(b4, b5);
+    h3l = _mm_unpacklo_epi8(b6, b7);
+    h3h = _mm_unpackhi_epi8(b6, b7);
+    c0 = _mm_unpacklo_epi16(h2l, h3l);
+    c1 = _mm_unpackhi_epi16(h2l, h3l);
+    c2 = _mm_unpacklo_epi16(h2h, h3h);
+    c3 = _mm_unpackhi_epi16(h2h, h3h);
+  }
+  /* -> 64-bit values, two events each, zig-zag undone if asked */
+  const __m128i one = _mm_set1_epi64x(1);
+#define OUT(j, v)                                                                           \
+  do {                                                                                      \
+    __m128i v_ = (v);                                                                       \
+    if (zz) v_ = _mm_xor_si128(_mm_srli_epi64(v_, 1), _mm_sub_epi64(z, _mm_and_si128(v_, one))); \
+    _mm_storeu_si128((__m128i *)(t + 2 * (j)), v_);                                         \
+  } while (0)
+  OUT(0, _mm_unpacklo_epi32(a0, c0));
+  OUT(1, _mm_unpackhi_epi32(a0, c0));
+  OUT(2, _mm_unpacklo_epi32(a1, c1));
+  OUT(3, _mm_unpackhi_epi32(a1, c1));
+  OUT(4, _mm_unpacklo_epi32(a2, c2));
+  OUT(5, _mm_unpackhi_epi32(a2, c2));
+  OUT(6, _mm_unpacklo_epi32(a3, c3));
+  OUT(7, _mm_unpackhi_epi32(a3, c3));
+#undef OUT
+}
+
+/* L and E bits of n tags: (tag >> 6) sums to nL + 2 nE, tag >> 7 to nE. */
+static size_t count_tags16(const uint8_t *tags, size_t n, size_t *nl, size_t *ne) {
+  __m128i s6 = _mm_setzero_si128(), s7 = s6, z = s6;
+  const __m128i m3 = _mm_set1_epi8(3), m1 = _mm_set1_epi8(1);
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(tags + i));
+    s6 = _mm_add_epi64(s6, _mm_sad_epu8(_mm_and_si128(_mm_srli_epi16(v, 6), m3), z));
+    s7 = _mm_add_epi64(s7, _mm_sad_epu8(_mm_and_si128(_mm_srli_epi16(v, 7), m1), z));
+  }
+  uint64_t a[2], b[2];
+  _mm_storeu_si128((__m128i *)a, s6);
+  _mm_storeu_si128((__m128i *)b, s7);
+  *ne = (size_t)(b[0] + b[1]);
+  *nl = (size_t)(a[0] + a[1]) - 2 * *ne;
+  return i;
+}
+#define GATHER_BLOCK 16
+#else
+#define GATHER_BLOCK 0
+#endif
+
+/* m values from event i0 on: 16 at a time where SSE2 is, the rest one by
+ * one. The planes hold n values. */
+static void gather_col(uint64_t *t, const uint8_t *const *pl, unsigned w, size_t i0, size_t m,
+                       size_t n, int zz) {
+  size_t i = 0;
+#ifdef __SSE2__
   if (w)
-    for (size_t i = 0; i < m; i++) t[i] = lobf__unzz(t[i]);
+    for (; i + GATHER_BLOCK <= m && i0 + i + GATHER_BLOCK <= n; i += GATHER_BLOCK)
+      gather16(t + i, pl, w, i0 + i, zz);
+#endif
+  gather(t + i, pl, w, i0 + i, m - i);
+  if (zz && w)
+    for (; i < m; i++) t[i] = lobf__unzz(t[i]);
 }
 
 /* A sparse time column: out[0] = 0, out[1..m] = the deltas themselves. */
@@ -132,20 +270,18 @@ static VEC void tails(uint64_t *tf, const uint64_t *ti, const uint64_t *ts, cons
                      (uint64_t)(tg[i] & 0x30u) << 4);
 }
 
-/* Counts the L and E bits of the tags; nonzero if a tag names a kind that
- * does not exist or a slot without bases. */
-static VEC unsigned check_tags(const uint8_t *tags, size_t n, uint64_t slots, size_t *nl,
-                               size_t *ne) {
-  size_t a = 0, b = 0;
-  unsigned bad = 0;
-  for (size_t i = 0; i < n; i++) {
+/* Counts the L and E bits of the tags. */
+static void count_tags(const uint8_t *tags, size_t n, size_t *nl, size_t *ne) {
+  size_t a = 0, b = 0, i = 0;
+#ifdef __SSE2__
+  i = count_tags16(tags, n, &a, &b);
+#endif
+  for (; i < n; i++) {
     a += tags[i] >> 6 & 1;
     b += tags[i] >> 7;
-    bad |= (unsigned)(~slots >> (tags[i] & 63u) & 1) | (~0x3FEu >> (tags[i] & 15u) & 1);
   }
   *nl = a;
   *ne = b;
-  return bad;
 }
 
 /* Bytes 40..47 of a record from their little-endian word. */
@@ -174,6 +310,56 @@ static int grow_sparse(lobf_dec_t *d, size_t n) {
   return 0;
 }
 
+/* Where the event loop stands in a block: the running local time, the
+ * cursors in the sparse columns (at the last value used; [0] is 0), the
+ * per-slot predictors, and per tag value: the record's tail word but for
+ * F, and whether the tag names a slot with bases and a known kind. */
+typedef struct {
+  uint64_t l;
+  const uint64_t *lp, *ep;
+  uint64_t pred[LOBF_NSLOTS][4]; /* exch, price, qty base, aux */
+  uint64_t tail[256];
+  uint8_t ok[256];
+} run_t;
+
+/* m events from the gathered columns t[P], t[Q], t[A] (DEC_CHUNK apart).
+ * fast: the F column is one byte plane fb and I, S are all zero (the usual
+ * case); else t[F] holds the rest of the tail, made by tails(). Inlined
+ * twice, once per case, so the test is not in the loop. Returns 0 if a tag
+ * named a slot without bases or of an unknown kind. */
+static inline __attribute__((always_inline)) unsigned run_events(
+    run_t *restrict r, ev_t *restrict e, size_t m, const uint8_t *restrict tg,
+    const uint64_t *restrict t, const uint8_t *restrict fb, int fast) {
+  uint64_t l = r->l;
+  const uint64_t *lp = r->lp, *ep = r->ep;
+  unsigned ok = 1;
+  for (size_t i = 0; i < m; i++, e++) {
+    unsigned tag = tg[i];
+    uint64_t hasl = tag >> 6 & 1, hase = tag >> 7;
+    ok &= r->ok[tag];
+    lp += hasl;
+    ep += hase;
+    l += *lp & (0 - hasl);
+    uint64_t *pr = r->pred[tag & 63u];
+    pr[0] += *ep & (0 - hase);
+    pr[1] += t[LOBF_C_P * DEC_CHUNK + i];
+    pr[3] += t[LOBF_C_A * DEC_CHUNK + i];
+    e->exch_ts = (int64_t)pr[0];
+    e->local_ts = (int64_t)l;
+    e->price = (int64_t)pr[1];
+    e->qty = (int64_t)(pr[2] + t[LOBF_C_Q * DEC_CHUNK + i]);
+    e->aux = (int64_t)pr[3];
+    put_tail(e, fast ? r->tail[tag] ^ (uint64_t)fb[i] << 10 : t[LOBF_C_F * DEC_CHUNK + i]);
+  }
+  r->l = l;
+  r->lp = lp;
+  r->ep = ep;
+  return ok;
+}
+
+/* Slots whose kind (low four bits) is one of 1..9. */
+#define SLOTS_KNOWN 0x03FE03FE03FE03FEull
+
 static lob_status_t dec_planes(lobf_dec_t *d, cur_t *c, const lobf_idx_t *x, uint64_t b,
                                ev_t *evs, lob_err_t *err) {
   const uint8_t *h = c->p;
@@ -188,12 +374,12 @@ static lob_status_t dec_planes(lobf_dec_t *d, cur_t *c, const lobf_idx_t *x, uin
   }
   uint64_t lscale = lobf__get64(h + 16), escale = lobf__get64(h + 24);
   uint64_t slots = lobf__get64(h + 47);
-  uint64_t pred[LOBF_NSLOTS][4] = {{0}}; /* exch, price, qty base, aux */
+  run_t r = {0};
   size_t at = LOBF_COLHDR_FIXED;
   for (unsigned s = 0; s < LOBF_NSLOTS; s++) {
     if (!(slots >> s & 1)) continue;
     if (c->len - at < LOBF_COLHDR_PERSLOT) goto bad;
-    for (int j = 0; j < 4; j++) pred[s][j] = lobf__get64(h + at + 8 * j);
+    for (int j = 0; j < 4; j++) r.pred[s][j] = lobf__get64(h + at + 8 * j);
     at += LOBF_COLHDR_PERSLOT;
   }
   if ((uint64_t)x->usize != at + usize) goto bad;
@@ -210,52 +396,49 @@ static lob_status_t dec_planes(lobf_dec_t *d, cur_t *c, const lobf_idx_t *x, uin
   }
   if (c->pos != c->len) goto bad;
   /* The tags must agree with the sparse counts, or the cursors below could
-   * run past their columns; every slot used must have its bases. */
+   * run past their columns; every slot used must have its bases and a known
+   * kind (checked in the event loop, before any event is handed out). */
   size_t nl = 0, ne = 0;
-  if (check_tags(tags, n, slots, &nl, &ne) || nl != cnt[LOBF_C_L] || ne != cnt[LOBF_C_E]) goto bad;
+  count_tags(tags, n, &nl, &ne);
+  if (nl != cnt[LOBF_C_L] || ne != cnt[LOBF_C_E]) goto bad;
   if (grow_sparse(d, n) != 0)
     return lob_err_set(err, LOB_ENOMEM, "block %llu: out of memory", (unsigned long long)b);
   gather_sparse(d->lv, pl[LOBF_C_L], h[LOBF_C_L], nl, lscale);
   gather_sparse(d->ev, pl[LOBF_C_E], h[LOBF_C_E], ne, escale);
 
-  uint64_t l = lobf__get64(h + 32);
+  r.l = lobf__get64(h + 32);
+  r.lp = d->lv;
+  r.ep = d->ev;
   /* kind, flags, inst and spare as one little-endian word (bytes 40..47 of
-   * the record): the constant part here, the per-event part in d->t[F]. */
+   * the record): the block's part and the tag's here, F's in the loop. */
   uint64_t tail0 = (uint64_t)h[40] << 10 | (uint64_t)lobf__get16(h + 41) << 16 |
                    (uint64_t)lobf__get32(h + 43) << 32;
-  const uint64_t *lv = d->lv, *evv = d->ev;
-  uint64_t *tp = d->t[LOBF_C_P], *tq = d->t[LOBF_C_Q], *ta = d->t[LOBF_C_A];
-  uint64_t *tf = d->t[LOBF_C_F], *ti = d->t[LOBF_C_I], *ts = d->t[LOBF_C_S];
-  size_t li = 0, ei = 0;
+  for (unsigned tag = 0; tag < 256; tag++) {
+    r.tail[tag] = tail0 ^ ((tag & 15u) | (uint64_t)(tag & 0x30u) << 4);
+    r.ok[tag] = (uint8_t)((slots & SLOTS_KNOWN) >> (tag & 63u) & 1);
+  }
+  int fast = h[LOBF_C_F] == 1 && h[LOBF_C_I] == 0 && h[LOBF_C_S] == 0;
+  uint64_t *t = d->t;
+  unsigned ok = 1;
   for (size_t i0 = 0; i0 < n; i0 += DEC_CHUNK) {
     size_t m = n - i0 < DEC_CHUNK ? n - i0 : DEC_CHUNK;
     const uint8_t *tg = tags + i0;
-    gather_zz(tp, pl[LOBF_C_P], h[LOBF_C_P], i0, m);
-    gather_zz(tq, pl[LOBF_C_Q], h[LOBF_C_Q], i0, m);
-    gather_zz(ta, pl[LOBF_C_A], h[LOBF_C_A], i0, m);
-    gather(tf, pl[LOBF_C_F], h[LOBF_C_F], i0, m);
-    gather(ti, pl[LOBF_C_I], h[LOBF_C_I], i0, m);
-    gather(ts, pl[LOBF_C_S], h[LOBF_C_S], i0, m);
-    tails(tf, ti, ts, tg, tail0, m);
-    ev_t *e = evs + i0;
-    for (size_t i = 0; i < m; i++, e++) {
-      unsigned tag = tg[i], s = tag & 63u;
-      uint64_t hasl = tag >> 6 & 1, hase = tag >> 7;
-      li += hasl;
-      ei += hase;
-      l += lv[li] & (0 - hasl);
-      uint64_t *pr = pred[s];
-      pr[0] += evv[ei] & (0 - hase);
-      pr[1] += tp[i];
-      pr[3] += ta[i];
-      e->exch_ts = (int64_t)pr[0];
-      e->local_ts = (int64_t)l;
-      e->price = (int64_t)pr[1];
-      e->qty = (int64_t)(pr[2] + tq[i]);
-      e->aux = (int64_t)pr[3];
-      put_tail(e, tf[i]);
+    gather_col(t + LOBF_C_P * DEC_CHUNK, pl[LOBF_C_P], h[LOBF_C_P], i0, m, n, 1);
+    gather_col(t + LOBF_C_Q * DEC_CHUNK, pl[LOBF_C_Q], h[LOBF_C_Q], i0, m, n, 1);
+    gather_col(t + LOBF_C_A * DEC_CHUNK, pl[LOBF_C_A], h[LOBF_C_A], i0, m, n, 1);
+    if (fast) {
+      ok &= run_events(&r, evs + i0, m, tg, t, pl[LOBF_C_F][0] + i0, 1);
+    } else {
+      uint64_t *tf = t + LOBF_C_F * DEC_CHUNK, *ti = t + LOBF_C_I * DEC_CHUNK;
+      uint64_t *ts = t + LOBF_C_S * DEC_CHUNK;
+      gather(tf, pl[LOBF_C_F], h[LOBF_C_F], i0, m);
+      gather(ti, pl[LOBF_C_I], h[LOBF_C_I], i0, m);
+      gather(ts, pl[LOBF_C_S], h[LOBF_C_S], i0, m);
+      tails(tf, ti, ts, tg, tail0, m);
+      ok &= run_events(&r, evs + i0, m, tg, t, NULL, 0);
     }
   }
+  if (!ok) goto bad;
   return LOB_OK;
 bad:
   return lob_err_set(err, LOB_EFORMAT, "block %llu: malformed column data",
@@ -357,7 +540,7 @@ static lob_status_t read_entry(lobf_reader_t *r, uint64_t i, lobf_idx_t *x, lob_
  * entry error is only reported if the CRC matched (a CRC error says more). */
 static lob_status_t check_index(lobf_reader_t *r, size_t *maxc, size_t *maxn, lob_err_t *err) {
   uint8_t chunk[64 * LOBF_IDX_ENTRY_SIZE];
-  uLong crc = crc32(0L, Z_NULL, 0);
+  uint32_t crc = 0;
   uint64_t expect_off = lobf__header_size(), events = 0;
   int64_t maxl = INT64_MIN;
   lob_err_t first = {LOB_OK, ""};
@@ -366,7 +549,7 @@ static lob_status_t check_index(lobf_reader_t *r, size_t *maxc, size_t *maxn, lo
     lob_status_t st = pread_all(r, chunk, m * LOBF_IDX_ENTRY_SIZE,
                                 r->index_off + i * LOBF_IDX_ENTRY_SIZE, err);
     if (st != LOB_OK) return st;
-    crc = crc32(crc, chunk, (uInt)(m * LOBF_IDX_ENTRY_SIZE));
+    crc = lobf__crc32(crc, chunk, m * LOBF_IDX_ENTRY_SIZE);
     for (size_t j = 0; j < m && first.status == LOB_OK; j++) {
       lobf_idx_t x;
       lobf__idx_get(&x, chunk + j * LOBF_IDX_ENTRY_SIZE);
@@ -475,7 +658,7 @@ lob_status_t lobf_next_block(lobf_reader_t *r, const ev_t **evs, size_t *n, lob_
     return lob_err_set(err, LOB_EFORMAT, "%s: index entry %llu changed since open", r->path,
                        (unsigned long long)b);
   if ((st = pread_all(r, r->cbuf, x.csize, x.offset, err)) != LOB_OK) return st;
-  uint32_t crc = (uint32_t)crc32(0L, r->cbuf, x.csize);
+  uint32_t crc = lobf__crc32(0, r->cbuf, x.csize);
   if (crc != x.crc)
     return lob_err_set(err, LOB_ECRC, "%s: block %llu (offset %llu): CRC mismatch", r->path,
                        (unsigned long long)b, (unsigned long long)x.offset);

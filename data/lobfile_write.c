@@ -74,30 +74,66 @@ static size_t count_zeros(const uint8_t *p, size_t n) {
   return z;
 }
 
-/* Appends one segment of len bytes: deflated when that saves min_gain_pct,
- * else stored. Planes that are not mostly zeros are stored without trying
- * (deflate would not reach the gain, and trying is the writer's main cost).
- * Deflate writes straight into out with room for only the acceptable size,
- * so a segment never takes more than 5 + len bytes. */
+/* Appends one segment of len bytes, in the cheapest method to read unless
+ * deflate is much smaller: stored; SPARSE (few non-zero bytes: the reader
+ * clears the plane and pokes them in); BITS (every byte 0 or one value v:
+ * a bit per byte, expanded eight at a time); deflate only when it saves more
+ * than len / 16 bytes over the best of those (inflating costs several times
+ * more per byte, and the zero-heavy planes are the replay's hot path).
+ * Deflate is tried only on planes with zero_pct zeros and wins only with
+ * min_gain_pct saved (trying is the writer's main cost); it writes straight
+ * into out with room for only that size, so a segment never takes more than
+ * 5 + len bytes. Level 0 stores everything. */
 static void enc_segment(lobf_enc_t *c, const uint8_t *src, size_t len) {
   uint8_t *o = c->out + c->pos;
-  if (c->zinit && count_zeros(src, len) * 100 >= len * (size_t)c->t.zero_pct) {
+  if (!c->zinit) {
+    o[0] = LOBF_SEG_STORED;
+    memcpy(o + 1, src, len);
+    c->pos += 1 + len;
+    return;
+  }
+  size_t zeros = count_zeros(src, len), nz = len - zeros;
+  uint8_t v = 0;
+  int two = 1; /* every byte is 0 or v */
+  for (size_t i = 0; i < len; i++) {
+    if (src[i] && !v) v = src[i];
+    two &= src[i] == 0 || src[i] == v;
+  }
+  size_t best = 1 + len, slen = 5 + 4 * nz, blen = 2 + (len + 7) / 8;
+  int method = LOBF_SEG_STORED;
+  if (slen < best) best = slen, method = LOBF_SEG_SPARSE;
+  if (two && v && blen < best) best = blen, method = LOBF_SEG_BITS;
+  if (zeros * 100 >= len * (size_t)c->t.zero_pct) {
     size_t room = len * (size_t)(100 - c->t.min_gain_pct) / 100;
     deflateReset(&c->zs);
     c->zs.next_in = (Bytef *)src;
     c->zs.avail_in = (uInt)len;
     c->zs.next_out = o + 5;
     c->zs.avail_out = (uInt)room;
-    if (deflate(&c->zs, Z_FINISH) == Z_STREAM_END) {
+    if (deflate(&c->zs, Z_FINISH) == Z_STREAM_END && 5 + c->zs.total_out + len / 16 < best) {
       o[0] = LOBF_SEG_DEFLATE;
       lobf__put32(o + 1, (uint32_t)c->zs.total_out);
       c->pos += 5 + c->zs.total_out;
       return;
     }
   }
-  o[0] = LOBF_SEG_STORED;
-  memcpy(o + 1, src, len);
-  c->pos += 1 + len;
+  o[0] = (uint8_t)method;
+  if (method == LOBF_SEG_SPARSE) {
+    lobf__put32(o + 1, (uint32_t)nz);
+    uint8_t *q = o + 5;
+    for (size_t i = 0; i < len; i++)
+      if (src[i]) {
+        lobf__put32(q, (uint32_t)i | (uint32_t)src[i] << 24);
+        q += 4;
+      }
+  } else if (method == LOBF_SEG_BITS) {
+    o[1] = v;
+    memset(o + 2, 0, blen - 2);
+    for (size_t i = 0; i < len; i++) o[2 + i / 8] |= (uint8_t)((src[i] != 0) << (i % 8));
+  } else {
+    memcpy(o + 1, src, len);
+  }
+  c->pos += best;
 }
 
 static unsigned width_of(uint64_t v) {
@@ -227,7 +263,7 @@ lob_status_t lobf__enc_block(lobf_enc_t *c, const ev_t *evs, size_t n, const uin
     x->usize = (uint32_t)usize;
   }
   x->csize = (uint32_t)c->pos;
-  x->crc = (uint32_t)crc32(0L, c->out, (uInt)c->pos);
+  x->crc = lobf__crc32(0, c->out, c->pos);
   *out = c->out;
   *len = c->pos;
   return LOB_OK;
@@ -466,11 +502,11 @@ lob_status_t lobf_writer_append(lobf_writer_t *w, const ev_t *evs, size_t n, lob
 /* Index entries, then their CRC, after the last block. */
 static lob_status_t write_index(lobf_writer_t *w, lob_err_t *err) {
   uint8_t chunk[64 * LOBF_IDX_ENTRY_SIZE];
-  uLong crc = crc32(0L, Z_NULL, 0);
+  uint32_t crc = 0;
   for (size_t i = 0; i < w->nidx; i += 64) {
     size_t m = w->nidx - i < 64 ? w->nidx - i : 64;
     for (size_t j = 0; j < m; j++) lobf__idx_put(chunk + j * LOBF_IDX_ENTRY_SIZE, &w->idx[i + j]);
-    crc = crc32(crc, chunk, (uInt)(m * LOBF_IDX_ENTRY_SIZE));
+    crc = lobf__crc32(crc, chunk, m * LOBF_IDX_ENTRY_SIZE);
     lob_status_t st = pwrite_all(w, chunk, m * LOBF_IDX_ENTRY_SIZE, w->pos, err);
     if (st != LOB_OK) return st;
     w->pos += m * LOBF_IDX_ENTRY_SIZE;

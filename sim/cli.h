@@ -4,5 +4,6 @@
 #define LOB_CLI_H
 
 int cli_data(int argc, char **argv);
+int cli_backtest(int argc, char **argv);
 
 #endif

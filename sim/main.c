@@ -10,6 +10,7 @@ static void usage(FILE *f) {
           "\n"
           "commands:\n"
           "  data import|info|book|export|synth   market data in and out (native .lob files)\n"
+          "  backtest CONFIG.ini [--set k=v ...]  one backtest -> runs/<run-id>/\n"
           "\n"
           "Run 'lobsim COMMAND --help' for the options of a command.\n");
 }
@@ -20,6 +21,7 @@ int main(int argc, char **argv) {
     return argc < 2 ? 2 : 0;
   }
   if (!strcmp(argv[1], "data")) return cli_data(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "backtest")) return cli_backtest(argc - 1, argv + 1);
   fprintf(stderr, "lobsim: unknown command '%s' (try 'lobsim --help')\n", argv[1]);
   return 2;
 }

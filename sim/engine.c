@@ -1,0 +1,372 @@
+/* engine.c - the backtest loop: two cursors per market over its .lob file
+ * (exchange side and local side), a queue of scheduled items, the simulated
+ * venues, and the strategy. The event order is documented in engine.h. */
+#include "engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/book.h"
+#include "../core/fixed.h"
+#include "../core/strategy.h"
+#include "../data/lobfile.h"
+#include "../exchange_models/account.h"
+#include "../exchange_models/latency.h"
+#include "../exchange_models/simexch.h"
+#include "engine_int.h"
+#include "evq.h"
+#include "runout.h"
+
+/* --- cursors over a market's file ---------------------------------------- */
+
+static lob_status_t cur_open(cur_t *c, const char *path, lob_err_t *err) {
+  memset(c, 0, sizeof *c);
+  c->clock = INT64_MIN;
+  return lobf_open(path, &c->r, err);
+}
+
+/* The next event, or NULL at the end. */
+static lob_status_t cur_peek(cur_t *c, const ev_t **e, lob_err_t *err) {
+  while (!c->done && c->pos == c->n) {
+    lob_status_t st = lobf_next_block(c->r, &c->blk, &c->n, err);
+    c->pos = 0;
+    if (st == LOB_EEOF) c->done = 1;
+    else if (st != LOB_OK) return st;
+  }
+  *e = c->done ? NULL : &c->blk[c->pos];
+  return LOB_OK;
+}
+
+/* --- the venue the strategy talks to --------------------------------------- */
+
+static lob_status_t schedule_request(eng_t *g, uint16_t inst, int op, evq_item_t *it) {
+  if (inst >= g->nm) return LOB_EINVAL;
+  mkt_t *m = &g->m[inst];
+  int64_t lat = lat_entry(m->lat, op, g->now);
+  it->market = inst;
+  it->op = (uint8_t)op;
+  if (lat < 0) {
+    /* The recorded latency says the exchange refused this request: it comes
+     * back rejected after |lat|, and never reaches the matching engine. */
+    evq_item_t r;
+    memset(&r, 0, sizeof r);
+    r.cls = ENG_LOCAL_RESP;
+    r.market = inst;
+    r.op = (uint8_t)op;
+    r.time = eng_fifo(&m->last_resp, g->now - lat);
+    ord_update_t *u = &r.u.upd;
+    u->inst = inst;
+    u->exch_ts = g->now - lat / 2;
+    u->reason = RJ_EXCHANGE_REJECT;
+    if (op == OP_NEW) {
+      u->id = it->u.req.id;
+      u->side = it->u.req.side;
+      u->status = OS_REJECTED;
+      u->price = it->u.req.price;
+      u->qty = it->u.req.qty;
+    } else {
+      u->id = it->u.ref.id;
+      u->status = OS_NEW; /* unknown here; the strategy keeps its own view */
+      u->rejected_op = (uint8_t)op;
+    }
+    u->position_after = g->pos[inst];
+    return evq_push(g->q, &r);
+  }
+  it->cls = ENG_EXCH_ORDER;
+  it->time = eng_fifo(&m->last_req, g->now + lat);
+  return evq_push(g->q, it);
+}
+
+static lob_status_t v_submit(void *impl, const ord_req_t *req) {
+  eng_t *g = impl;
+  if (req->inst >= g->nm) return LOB_EINVAL;
+  evq_item_t it;
+  memset(&it, 0, sizeof it);
+  it.u.req = *req;
+  g->orders++;
+  /* orders.csv: the order as sent, at the local time it was sent. */
+  ord_update_t u;
+  memset(&u, 0, sizeof u);
+  u.id = req->id;
+  u.inst = req->inst;
+  u.side = req->side;
+  u.status = OS_PENDING;
+  u.local_ts = g->now;
+  u.price = req->price;
+  u.qty = req->qty;
+  u.leaves_qty = req->qty;
+  u.position_after = g->pos[req->inst];
+  lob_status_t st = ro_order(g->out, &g->m[req->inst].spec, g->m[req->inst].cfg->name, &u, "new");
+  if (st != LOB_OK) return st;
+  return schedule_request(g, req->inst, OP_NEW, &it);
+}
+
+static lob_status_t v_cancel(void *impl, uint16_t inst, uint64_t id) {
+  evq_item_t it;
+  memset(&it, 0, sizeof it);
+  it.u.ref.id = id;
+  return schedule_request(impl, inst, OP_CANCEL, &it);
+}
+
+static lob_status_t v_cancel_all(void *impl, uint16_t inst) {
+  evq_item_t it;
+  memset(&it, 0, sizeof it);
+  it.kind = 1; /* cancel-all */
+  return schedule_request(impl, inst, OP_CANCEL, &it);
+}
+
+static lob_status_t v_amend(void *impl, uint16_t inst, uint64_t id, int64_t px, int64_t qty) {
+  evq_item_t it;
+  memset(&it, 0, sizeof it);
+  it.u.ref.id = id;
+  it.u.ref.price = px;
+  it.u.ref.qty = qty;
+  return schedule_request(impl, inst, OP_AMEND, &it);
+}
+
+static const venue_ops_t BACKTEST_VENUE = {v_submit, v_cancel, v_cancel_all, v_amend};
+
+/* --- updates from the simulated exchange ------------------------------------ */
+
+static void on_emit(void *ctx, const ord_update_t *u) {
+  eng_t *g = ctx;
+  if (g->failed) return;
+  if (u->inst >= g->nm) return;
+  mkt_t *m = &g->m[u->inst];
+  int op = g->cur_op == OP_NONE ? OP_NEW : g->cur_op;
+  int64_t lat = lat_response(m->lat, op, u->exch_ts);
+  if (lat < 0) lat = -lat;
+  evq_item_t it;
+  memset(&it, 0, sizeof it);
+  it.cls = ENG_LOCAL_RESP;
+  it.market = u->inst;
+  it.op = (uint8_t)g->cur_op;
+  it.u.upd = *u;
+  it.time = eng_fifo(&m->last_resp, u->exch_ts + lat);
+  it.u.upd.local_ts = it.time;
+  g->emitted++;
+  lob_status_t st = evq_push(g->q, &it);
+  if (st != LOB_OK) eng_fail(g, st, "out of memory scheduling an order update");
+}
+
+/* --- dispatch ------------------------------------------------------------------ */
+
+static int is_book_kind(int k) {
+  return k == EV_CLEAR || k == EV_SNAPSHOT || k == EV_DEPTH || k == EV_BBO;
+}
+
+static lob_status_t check_venue(eng_t *g, ven_t *v) {
+  long open = 0;
+  for (size_t i = 0; i < g->nm; i++)
+    if (g->m[i].venue == (int)(v - g->v)) open += (long)sx_open_orders(v->sx, (uint16_t)i);
+  return acct_check(v->acct, open, &g->ferr);
+}
+
+static lob_status_t exch_data(eng_t *g, mkt_t *m, const ev_t *e, int64_t t) {
+  ven_t *v = &g->v[m->venue];
+  ev_t x = *e;
+  x.exch_ts = t;
+  x.inst = (uint16_t)(m - g->m);
+  g->cur_op = OP_NONE;
+  uint64_t before = g->emitted;
+  lob_status_t st = sx_on_market(v->sx, &x);
+  if (st != LOB_OK) return eng_fail(g, st, "simulated exchange failed on a market event");
+  /* The ledger is checked whenever the account may have changed. */
+  if (g->emitted != before || x.kind == EV_FUNDING || x.kind == EV_MARK_PRICE)
+    if ((st = check_venue(g, v)) != LOB_OK) return eng_fail(g, st, NULL);
+  return g->failed;
+}
+
+static lob_status_t exch_order(eng_t *g, const evq_item_t *it) {
+  mkt_t *m = &g->m[it->market];
+  ven_t *v = &g->v[m->venue];
+  lob_status_t st;
+  g->cur_op = it->op;
+  if (it->op == OP_NEW) st = sx_on_new(v->sx, &it->u.req, it->time);
+  else if (it->op == OP_CANCEL && it->kind == 1) st = sx_on_cancel_all(v->sx, it->market, it->time);
+  else if (it->op == OP_CANCEL) st = sx_on_cancel(v->sx, it->market, it->u.ref.id, it->time);
+  else st = sx_on_amend(v->sx, it->market, it->u.ref.id, it->u.ref.price, it->u.ref.qty, it->time);
+  g->cur_op = OP_NONE;
+  if (st != LOB_OK) return eng_fail(g, st, "simulated exchange failed on an order request");
+  if ((st = check_venue(g, v)) != LOB_OK) return eng_fail(g, st, NULL);
+  return g->failed;
+}
+
+static const char *op_name(int op) {
+  return op == OP_CANCEL ? "cancel" : op == OP_AMEND ? "amend" : op == OP_NEW ? "new" : "update";
+}
+
+static lob_status_t local_resp(eng_t *g, const evq_item_t *it) {
+  mkt_t *m = &g->m[it->market];
+  const ord_update_t *u = &it->u.upd;
+  lob_status_t st;
+  g->updates++;
+  if (u->last_qty > 0 || u->rejected_op == OP_NONE) g->pos[it->market] = u->position_after;
+  if ((st = ro_order(g->out, &m->spec, m->cfg->name, u, op_name(it->op))) != LOB_OK)
+    return eng_fail(g, st, "cannot write orders.csv");
+  if (u->last_qty > 0) {
+    g->fills++;
+    if ((st = ro_fill(g->out, &m->spec, m->cfg->name, eng_fee_asset(g, m, u), u)) != LOB_OK)
+      return eng_fail(g, st, "cannot write fills.csv");
+  }
+  if (!g->stopped && g->sd->on_order) g->sd->on_order(g->ss, &g->ctx, u);
+  return g->failed;
+}
+
+static lob_status_t local_data(eng_t *g, mkt_t *m, const ev_t *e) {
+  uint16_t inst = (uint16_t)(m - g->m);
+  lob_status_t st;
+  if (is_book_kind(e->kind)) {
+    if ((st = book_apply(m->lbook, e)) != LOB_OK)
+      return eng_fail(g, st, "a book event of the data file is malformed");
+    if ((e->flags & EVF_BATCH_END) && g->live && g->sd->on_book)
+      g->sd->on_book(g->ss, &g->ctx, inst);
+  } else if (e->kind == EV_MARK_PRICE) {
+    g->mark[inst] = e->price;
+  } else if (e->kind == EV_TRADE) {
+    if (g->live && g->sd->on_trade) g->sd->on_trade(g->ss, &g->ctx, e);
+  } else if (e->kind == EV_FUNDING) {
+    if (g->live && g->sd->on_funding) g->sd->on_funding(g->ss, &g->ctx, e);
+  }
+  return g->failed;
+}
+
+/* --- the loop ----------------------------------------------------------------- */
+
+/* Candidate next step. */
+typedef struct {
+  int64_t time;
+  int cls;
+  size_t market;
+  int src; /* 0 exchange cursor, 1 local cursor, 2 queue */
+} pick_t;
+
+static int before(const pick_t *a, const pick_t *b) {
+  if (a->time != b->time) return a->time < b->time;
+  if (a->cls != b->cls) return a->cls < b->cls;
+  return a->market < b->market; /* queue items (market ignored) come after by src */
+}
+
+static lob_status_t step(eng_t *g, int *done) {
+  pick_t best = {0}, p;
+  int have = 0;
+  lob_status_t st;
+  for (size_t i = 0; i < g->nm; i++) {
+    mkt_t *m = &g->m[i];
+    const ev_t *e;
+    if ((st = cur_peek(&m->xc, &e, &g->ferr)) != LOB_OK) return eng_fail(g, st, NULL);
+    if (e && !g->data_done) {
+      p = (pick_t){e->exch_ts > m->xc.clock ? e->exch_ts : m->xc.clock, ENG_EXCH_DATA, i, 0};
+      if (!have || before(&p, &best)) best = p, have = 1;
+    }
+    if ((st = cur_peek(&m->lc, &e, &g->ferr)) != LOB_OK) return eng_fail(g, st, NULL);
+    if (e && !g->data_done) {
+      p = (pick_t){e->local_ts > m->lc.clock ? e->local_ts : m->lc.clock, ENG_LOCAL_DATA, i, 1};
+      if (!have || before(&p, &best)) best = p, have = 1;
+    }
+  }
+  const evq_item_t *top = evq_peek(g->q);
+  if (top) {
+    p = (pick_t){top->time, (int)top->cls, g->nm, 2};
+    if (!have || before(&p, &best)) best = p, have = 1;
+  }
+  if (!have) {
+    *done = 1;
+    return LOB_OK;
+  }
+  if (best.src != 2 && best.time > g->cfg->end) {
+    /* Past the window: the data ends here for the strategy. */
+    g->data_done = 1;
+    return LOB_OK;
+  }
+  if (best.src == 0) {
+    mkt_t *m = &g->m[best.market];
+    const ev_t *e = &m->xc.blk[m->xc.pos++];
+    m->xc.clock = best.time;
+    g->events++;
+    return exch_data(g, m, e, best.time);
+  }
+  if (best.src == 1) {
+    mkt_t *m = &g->m[best.market];
+    const ev_t *e = &m->lc.blk[m->lc.pos++];
+    m->lc.clock = best.time;
+    g->now = best.time;
+    if (!g->live && best.time >= g->cfg->start) eng_go_live(g, best.time);
+    return local_data(g, m, e);
+  }
+  evq_item_t it;
+  evq_pop(g->q, &it);
+  switch (it.cls) {
+    case ENG_EXCH_ORDER: return exch_order(g, &it);
+    case ENG_LOCAL_RESP: g->now = it.time; return local_resp(g, &it);
+    case ENG_TIMER:
+      if (g->data_done || g->stopped) return LOB_OK; /* no timers after the data */
+      g->now = it.time;
+      if (g->sd->on_timer) g->sd->on_timer(g->ss, &g->ctx);
+      it.time += g->cfg->timer;
+      if ((st = evq_push(g->q, &it)) != LOB_OK) return eng_fail(g, st, "out of memory");
+      return g->failed;
+    case ENG_SAMPLE:
+      if (g->data_done) return LOB_OK;
+      if ((st = eng_sample(g, it.time)) != LOB_OK) return st;
+      it.time += g->cfg->equity_interval;
+      if ((st = evq_push(g->q, &it)) != LOB_OK) return eng_fail(g, st, "out of memory");
+      return LOB_OK;
+  }
+  return LOB_OK;
+}
+
+lob_status_t eng_loop(eng_t *g) {
+  int done = 0;
+  lob_status_t st;
+  while (!done) {
+    if ((st = step(g, &done)) != LOB_OK) return st;
+    if (g->data_done && !g->stopped) {
+      /* The market data is over: the strategy stops (its last orders, such
+       * as a cancel-all, still travel and are recorded, but its callbacks
+       * no longer fire). */
+      if (g->live && g->sd->on_stop) g->sd->on_stop(g->ss, &g->ctx);
+      g->stopped = 1;
+      if (g->failed) return g->failed;
+    }
+    if (!done) {
+      int all_done = 1;
+      for (size_t i = 0; i < g->nm; i++) {
+        const ev_t *e;
+        if ((st = cur_peek(&g->m[i].xc, &e, &g->ferr)) != LOB_OK) return eng_fail(g, st, NULL);
+        if (e) all_done = 0;
+        if ((st = cur_peek(&g->m[i].lc, &e, &g->ferr)) != LOB_OK) return eng_fail(g, st, NULL);
+        if (e) all_done = 0;
+      }
+      if (all_done) g->data_done = 1;
+    }
+  }
+  return LOB_OK;
+}
+
+lob_status_t eng_open_markets(eng_t *g) {
+  lob_status_t st;
+  for (size_t i = 0; i < g->nm; i++) {
+    mkt_t *m = &g->m[i];
+    if ((st = cur_open(&m->xc, m->cfg->data, &g->ferr)) != LOB_OK ||
+        (st = cur_open(&m->lc, m->cfg->data, &g->ferr)) != LOB_OK)
+      return st;
+    m->spec = lobf_meta(m->xc.r)->spec;
+    memcpy(m->events_sha256, lobf_meta(m->xc.r)->events_sha256, 32);
+    if ((st = book_create(&m->lbook)) != LOB_OK) return lob_err_set(&g->ferr, st, "out of memory");
+  }
+  return LOB_OK;
+}
+
+void eng_close_markets(eng_t *g) {
+  for (size_t i = 0; i < g->nm; i++) {
+    lobf_close(&g->m[i].xc.r);
+    lobf_close(&g->m[i].lc.r);
+    book_destroy(&g->m[i].lbook);
+    lat_destroy(&g->m[i].lat);
+  }
+}
+
+const venue_ops_t *eng_venue_ops(void) { return &BACKTEST_VENUE; }
+sx_emit_fn eng_emit_fn(void) { return on_emit; }

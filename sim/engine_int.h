@@ -1,0 +1,83 @@
+/* engine_int.h - the engine's state, shared by engine.c (the loop) and
+ * engine_run.c (set-up, equity samples, summary). Private to sim/. */
+#ifndef LOB_ENGINE_INT_H
+#define LOB_ENGINE_INT_H
+
+#include <stdint.h>
+
+#include "../core/book.h"
+#include "../core/strategy.h"
+#include "../data/lobfile.h"
+#include "../exchange_models/account.h"
+#include "../exchange_models/latency.h"
+#include "../exchange_models/simexch.h"
+#include "engine.h"
+#include "evq.h"
+#include "runout.h"
+
+typedef struct {
+  lobf_reader_t *r;
+  const ev_t *blk;
+  size_t n, pos;
+  int done;
+  int64_t clock; /* time reached on this side: never goes back */
+} cur_t;
+
+typedef struct {
+  const rc_market_t *cfg;
+  inst_spec_t spec;
+  uint8_t events_sha256[32];
+  cur_t xc, lc; /* exchange-side and local-side cursors over the same file */
+  lat_model_t *lat;
+  book_t *lbook; /* the strategy's local-time book */
+  int venue;     /* index into eng_t.v */
+  int64_t last_req, last_resp; /* FIFO: arrival times never go back */
+} mkt_t;
+
+typedef struct {
+  char name[32];
+  acct_t *acct;
+  sx_t *sx;
+} ven_t;
+
+typedef struct {
+  const runcfg_t *cfg;
+  mkt_t m[RC_MAX_MARKETS];
+  size_t nm;
+  ven_t v[RC_MAX_MARKETS];
+  size_t nv;
+  evq_t *q;
+  ro_t *out;
+  const strat_def_t *sd;
+  void *ss;
+  strat_ctx_t ctx;
+  const inst_spec_t *specs[RC_MAX_MARKETS];
+  const book_t *books[RC_MAX_MARKETS];
+  int64_t pos[RC_MAX_MARKETS];  /* the strategy's view, from updates */
+  int64_t mark[RC_MAX_MARKETS]; /* last mark seen locally, 1e-8 */
+  int cur_op;       /* ord_op_t being handled by the exchange (for response latency) */
+  int64_t now;      /* local time */
+  uint64_t emitted; /* updates emitted by the venues so far */
+  int live;         /* the strategy has started (start of the window reached) */
+  int data_done, stopped;
+  uint64_t events, orders, updates, fills, samples;
+  lob_status_t failed;
+  lob_err_t ferr;
+} eng_t;
+
+/* Records the first failure (message into g->ferr unless msg is NULL, which
+ * keeps the message already there) and returns it. */
+lob_status_t eng_fail(eng_t *g, lob_status_t st, const char *msg);
+/* t, or the last arrival time if t would overtake it (first in, first out). */
+int64_t eng_fifo(int64_t *last, int64_t t);
+const char *eng_fee_asset(const eng_t *g, const mkt_t *m, const ord_update_t *u);
+/* Starts the strategy at local time t (on_start, first timer, first sample). */
+void eng_go_live(eng_t *g, int64_t t);
+lob_status_t eng_sample(eng_t *g, int64_t t);
+lob_status_t eng_loop(eng_t *g);
+lob_status_t eng_open_markets(eng_t *g);
+void eng_close_markets(eng_t *g);
+const venue_ops_t *eng_venue_ops(void);
+sx_emit_fn eng_emit_fn(void);
+
+#endif

@@ -1,0 +1,372 @@
+/* engine_run.c - setting a backtest up from its config, equity samples, the
+ * summary, and tearing it down. The loop itself is engine.c. */
+#include <errno.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../core/fixed.h"
+#include "../core/timefmt.h"
+#include "engine_int.h"
+
+lob_status_t eng_fail(eng_t *g, lob_status_t st, const char *msg) {
+  if (!g->failed) {
+    g->failed = st;
+    if (msg) lob_err_set(&g->ferr, st, "%s", msg);
+    else g->ferr.status = st;
+  }
+  return g->failed;
+}
+
+int64_t eng_fifo(int64_t *last, int64_t t) {
+  if (t < *last) t = *last;
+  *last = t;
+  return t;
+}
+
+const char *eng_fee_asset(const eng_t *g, const mkt_t *m, const ord_update_t *u) {
+  (void)g;
+  if (m->spec.kind == INST_SPOT) return u->side == ORD_BUY ? m->spec.base : m->spec.quote;
+  return m->spec.settle;
+}
+
+static int64_t align_up(int64_t t, int64_t period) {
+  int64_t r = t % period;
+  if (r < 0) r += period;
+  return r ? t - r + period : t;
+}
+
+void eng_go_live(eng_t *g, int64_t t) {
+  g->live = 1;
+  g->ctx.now = t;
+  if (g->sd->on_start) g->sd->on_start(g->ss, &g->ctx);
+  evq_item_t it;
+  memset(&it, 0, sizeof it);
+  it.cls = ENG_TIMER;
+  it.time = align_up(t, g->cfg->timer);
+  if (evq_push(g->q, &it) != LOB_OK) eng_fail(g, LOB_ENOMEM, "out of memory");
+  it.cls = ENG_SAMPLE;
+  it.time = align_up(t, g->cfg->equity_interval);
+  if (evq_push(g->q, &it) != LOB_OK) eng_fail(g, LOB_ENOMEM, "out of memory");
+}
+
+/* --- equity samples ------------------------------------------------------ */
+
+static int64_t mid_1e8(const eng_t *g, size_t i) {
+  const mkt_t *m = &g->m[i];
+  const book_t *b = sx_book(g->v[m->venue].sx, (uint16_t)i);
+  int64_t bid, ask;
+  if (!b || !book_best(b, BOOK_BID, &bid, NULL) || !book_best(b, BOOK_ASK, &ask, NULL)) return 0;
+  /* mid in 1e-8 quote: (bid + ask) / 2 ticks; one tick = tick x 10^-px_scale. */
+  int64_t v;
+  if (fx_muldiv(bid + ask, m->spec.tick * fx_pow10[FX_MONEY_SCALE - m->spec.px_scale], 2, &v) !=
+      LOB_OK)
+    return 0;
+  return v;
+}
+
+/* The value of venue v in its quote asset (1e-8): perpetual: wallet +
+ * unrealized PnL; spot: quote balance + every base balance at its mid. */
+static lob_status_t venue_equity(eng_t *g, size_t vi, int64_t *eq) {
+  ven_t *v = &g->v[vi];
+  if (acct_kind(v->acct) == ACCT_PERP) {
+    acct_totals_t t;
+    lob_status_t st = acct_totals(v->acct, &t, &g->ferr);
+    *eq = t.equity;
+    return st;
+  }
+  int64_t sum = 0;
+  for (size_t a = 0; a < acct_asset_count(v->acct); a++) {
+    acct_asset_view_t av;
+    acct_asset_view(v->acct, (int)a, &av);
+    int valued = 0;
+    for (size_t i = 0; i < g->nm; i++) {
+      if (g->m[i].venue != (int)vi || strcmp(g->m[i].spec.base, av.name)) continue;
+      int64_t mid = mid_1e8(g, i), val;
+      if (fx_muldiv(av.total, mid, 100000000, &val) == LOB_OK) sum += val;
+      valued = 1;
+      break;
+    }
+    if (!valued) sum += av.total;
+  }
+  *eq = sum;
+  return LOB_OK;
+}
+
+static lob_status_t equity_header(eng_t *g) {
+  char cols[4096] = "", *p = cols, *end = cols + sizeof cols;
+  for (size_t i = 0; i < g->nm; i++)
+    p += snprintf(p, (size_t)(end - p), "%s%s.position,%s.mark,%s.upnl", p == cols ? "" : ",",
+                  g->m[i].cfg->name, g->m[i].cfg->name, g->m[i].cfg->name);
+  for (size_t vi = 0; vi < g->nv; vi++) {
+    for (size_t a = 0; a < acct_asset_count(g->v[vi].acct); a++) {
+      acct_asset_view_t av;
+      acct_asset_view(g->v[vi].acct, (int)a, &av);
+      p += snprintf(p, (size_t)(end - p), ",%s.%s", g->v[vi].name, av.name);
+    }
+    p += snprintf(p, (size_t)(end - p), ",%s.equity", g->v[vi].name);
+  }
+  p += snprintf(p, (size_t)(end - p), ",equity");
+  return ro_equity_header(g->out, cols);
+}
+
+lob_status_t eng_sample(eng_t *g, int64_t t) {
+  char cells[4096] = "", *p = cells, *end = cells + sizeof cells, a1[48], a2[48], a3[48];
+  lob_status_t st;
+  for (size_t i = 0; i < g->nm; i++) {
+    mkt_t *m = &g->m[i];
+    acct_t *ac = g->v[m->venue].acct;
+    int64_t pos = 0, mark = 0, upnl = 0;
+    if (m->spec.kind == INST_LINEAR_PERP) {
+      acct_pos_view_t pv;
+      if ((st = acct_pos_view(ac, (uint16_t)i, &pv, &g->ferr)) != LOB_OK) return eng_fail(g, st, NULL);
+      pos = pv.size;
+      mark = pv.mark;
+      upnl = pv.upnl;
+    } else {
+      pos = g->pos[i];
+      mark = mid_1e8(g, i);
+    }
+    inst_qty_format(&m->spec, pos, a1, sizeof a1);
+    fx_format(mark, FX_MONEY_SCALE, 0, a2, sizeof a2);
+    fx_format(upnl, FX_MONEY_SCALE, FX_MONEY_SCALE, a3, sizeof a3);
+    p += snprintf(p, (size_t)(end - p), "%s%s,%s,%s", p == cells ? "" : ",", a1, a2, a3);
+  }
+  int64_t total = 0;
+  for (size_t vi = 0; vi < g->nv; vi++) {
+    for (size_t a = 0; a < acct_asset_count(g->v[vi].acct); a++) {
+      acct_asset_view_t av;
+      acct_asset_view(g->v[vi].acct, (int)a, &av);
+      fx_format(av.total, FX_MONEY_SCALE, FX_MONEY_SCALE, a1, sizeof a1);
+      p += snprintf(p, (size_t)(end - p), ",%s", a1);
+    }
+    int64_t eq;
+    if ((st = venue_equity(g, vi, &eq)) != LOB_OK) return eng_fail(g, st, NULL);
+    total += eq;
+    fx_format(eq, FX_MONEY_SCALE, FX_MONEY_SCALE, a1, sizeof a1);
+    p += snprintf(p, (size_t)(end - p), ",%s", a1);
+  }
+  fx_format(total, FX_MONEY_SCALE, FX_MONEY_SCALE, a1, sizeof a1);
+  snprintf(p, (size_t)(end - p), ",%s", a1);
+  g->samples++;
+  if ((st = ro_equity_row(g->out, t, cells)) != LOB_OK) return eng_fail(g, st, "cannot write equity.csv");
+  return LOB_OK;
+}
+
+/* --- set-up ----------------------------------------------------------------- */
+
+static lob_status_t make_dirs(const char *dir, lob_err_t *err) {
+  char tmp[1024];
+  snprintf(tmp, sizeof tmp, "%s", dir);
+  for (char *p = tmp + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = '\0';
+    if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+      return lob_err_set(err, LOB_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+    *p = '/';
+  }
+  if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+    return lob_err_set(err, LOB_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+  return LOB_OK;
+}
+
+static lob_status_t setup_venues(eng_t *g) {
+  const runcfg_t *c = g->cfg;
+  lob_err_t *err = &g->ferr;
+  lob_status_t st;
+  for (size_t i = 0; i < g->nm; i++) {
+    mkt_t *m = &g->m[i];
+    const char *vn = m->cfg->venue[0] ? m->cfg->venue : m->spec.exchange;
+    size_t vi = 0;
+    while (vi < g->nv && strcmp(g->v[vi].name, vn)) vi++;
+    acct_kind_t kind = m->spec.kind == INST_SPOT ? ACCT_SPOT : ACCT_PERP;
+    if (vi == g->nv) {
+      ven_t *v = &g->v[g->nv++];
+      snprintf(v->name, sizeof v->name, "%s", vn);
+      acct_config_t ac;
+      acct_config_default(&ac, kind);
+      ac.margin_mode = m->cfg->isolated ? ACCT_MARGIN_ISOLATED : ACCT_MARGIN_CROSS;
+      ac.leverage = m->cfg->leverage_1e2;
+      ac.mmr = m->cfg->mmr;
+      ac.liq_fee_rate = m->cfg->liquidation_fee;
+      if ((st = acct_create(&ac, &v->acct, err)) != LOB_OK) return st;
+      if ((st = sx_create(v->acct, eng_emit_fn(), g, &v->sx)) != LOB_OK)
+        return lob_err_set(err, st, "cannot create the simulated venue %s", vn);
+    } else if (acct_kind(g->v[vi].acct) != kind) {
+      return lob_err_set(err, LOB_ECONFIG,
+                         "%s: [market.%s] venue '%s' mixes spot and perpetual instruments; give "
+                         "each its own venue = NAME",
+                         c->file, m->cfg->name, vn);
+    }
+    m->venue = (int)vi;
+    ven_t *v = &g->v[vi];
+    uint16_t inst = (uint16_t)i;
+    if ((st = acct_add_inst(v->acct, inst, &m->spec, err)) != LOB_OK) return st;
+    if (kind == ACCT_PERP) {
+      int64_t lev = m->cfg->leverage_1e2;
+      if (m->spec.max_leverage && lev > m->spec.max_leverage) lev = m->spec.max_leverage;
+      if ((st = acct_set_leverage(v->acct, inst, lev, err)) != LOB_OK) return st;
+      if ((st = acct_set_margin_mode(v->acct, inst,
+                                     m->cfg->isolated ? ACCT_MARGIN_ISOLATED : ACCT_MARGIN_CROSS,
+                                     err)) != LOB_OK)
+        return st;
+      acct_tier_t tier = {INT64_MAX, m->cfg->mmr, 0, 0};
+      if ((st = acct_set_tiers(v->acct, inst, &tier, 1, err)) != LOB_OK) return st;
+    }
+    sx_inst_cfg_t ic;
+    sx_inst_cfg_default(&ic, &m->spec, inst);
+    if ((st = q_model_parse(m->cfg->queue, &ic.queue, err)) != LOB_OK)
+      return lob_err_prefix(err, "%s: [market.%s] queue", c->file, m->cfg->name);
+    q_model_set_lot(&ic.queue, &m->spec);
+    ic.liquidity_consumption = m->cfg->liquidity_consumption;
+    ic.price_band_ticks = m->cfg->price_band_ticks;
+    if (m->cfg->maker_fee >= 0) ic.maker_fee = m->cfg->maker_fee;
+    if (m->cfg->taker_fee >= 0) ic.taker_fee = m->cfg->taker_fee;
+    if ((st = sx_add_instrument(v->sx, &ic)) != LOB_OK)
+      return lob_err_set(err, st, "cannot add %s to its venue", m->spec.symbol);
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s", c->file);
+    if ((st = lat_create_from_spec(m->cfg->latency, dirname(dir), c->seed + i, &m->lat, err)) !=
+        LOB_OK)
+      return lob_err_prefix(err, "%s: [market.%s] latency", c->file, m->cfg->name);
+  }
+  for (size_t b = 0; b < c->nbalances; b++) {
+    const rc_balance_t *bl = &c->balances[b];
+    size_t vi = 0;
+    while (vi < g->nv && strcmp(g->v[vi].name, bl->venue)) vi++;
+    if (vi == g->nv)
+      return lob_err_set(err, LOB_ECONFIG, "%s: [balance.%s]: no market uses venue '%s'", c->file,
+                         bl->venue, bl->venue);
+    if ((st = acct_deposit(g->v[vi].acct, bl->asset, bl->amount, err)) != LOB_OK) return st;
+  }
+  return LOB_OK;
+}
+
+static lob_status_t setup_strategy(eng_t *g, params_t *sp) {
+  lob_err_t *err = &g->ferr;
+  g->sd = strat_find(g->cfg->strategy);
+  if (!g->sd) {
+    char names[256] = "";
+    for (size_t i = 0; strat_at(i); i++)
+      snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
+               strat_at(i)->name);
+    return lob_err_set(err, LOB_ECONFIG, "%s: [strategy] name = %s: no such strategy (built in: %s)",
+                       g->cfg->file, g->cfg->strategy, names);
+  }
+  for (size_t i = 0; i < g->nm; i++) {
+    g->specs[i] = &g->m[i].spec;
+    g->books[i] = g->m[i].lbook;
+  }
+  g->ctx.venue.ops = eng_venue_ops();
+  g->ctx.venue.impl = g;
+  g->ctx.ninst = g->nm;
+  g->ctx.spec = g->specs;
+  g->ctx.book = g->books;
+  g->ctx.position = g->pos;
+  g->ctx.mark = g->mark;
+  lob_status_t st = g->sd->create(sp, &g->ctx, &g->ss, err);
+  if (st != LOB_OK) return st;
+  return params_check_unused(sp, err);
+}
+
+static void hex(const uint8_t *d, char *out) {
+  for (int i = 0; i < 32; i++) sprintf(out + 2 * i, "%02x", d[i]);
+}
+
+static lob_status_t choose_run_dir(eng_t *g, eng_result_t *res) {
+  const runcfg_t *c = g->cfg;
+  if (c->run_id[0]) {
+    snprintf(res->run_id, sizeof res->run_id, "%s", c->run_id);
+  } else {
+    /* Deterministic: the same config, inputs and seed give the same id. */
+    EVP_MD_CTX *x = EVP_MD_CTX_new();
+    uint8_t d[32];
+    unsigned int len = 32;
+    EVP_DigestInit_ex(x, EVP_sha256(), NULL);
+    EVP_DigestUpdate(x, c->digest, 32);
+    for (size_t i = 0; i < g->nm; i++) EVP_DigestUpdate(x, g->m[i].events_sha256, 32);
+    EVP_DigestUpdate(x, &c->seed, sizeof c->seed);
+    EVP_DigestFinal_ex(x, d, &len);
+    EVP_MD_CTX_free(x);
+    char h[65];
+    hex(d, h);
+    snprintf(res->run_id, sizeof res->run_id, "%.24s-%.12s", c->strategy, h);
+  }
+  lob_status_t st = make_dirs(c->output, &g->ferr);
+  if (st != LOB_OK) return st;
+  /* A directory of the same name is never overwritten: a suffix is added. */
+  char base[64];
+  snprintf(base, sizeof base, "%s", res->run_id);
+  for (int k = 2;; k++) {
+    snprintf(res->run_dir, sizeof res->run_dir, "%s/%s", c->output, res->run_id);
+    if (mkdir(res->run_dir, 0755) == 0) return LOB_OK;
+    if (errno != EEXIST || k > 9999)
+      return lob_err_set(&g->ferr, LOB_EIO, "%s: cannot create: %s", res->run_dir, strerror(errno));
+    snprintf(res->run_id, sizeof res->run_id, "%.50s-%d", base, k);
+  }
+}
+
+lob_status_t eng_write_summary(eng_t *g, const eng_result_t *res);
+
+lob_status_t eng_run(const runcfg_t *cfg, eng_result_t *res, lob_err_t *err) {
+  eng_t *g = calloc(1, sizeof *g);
+  params_t *sp = malloc(sizeof *sp);
+  lob_status_t st;
+  memset(res, 0, sizeof *res);
+  if (!g || !sp) {
+    free(g);
+    free(sp);
+    return lob_err_set(err, LOB_ENOMEM, "out of memory");
+  }
+  *sp = cfg->strat;
+  g->cfg = cfg;
+  g->nm = cfg->nmarkets;
+  for (size_t i = 0; i < g->nm; i++) {
+    g->m[i].cfg = &cfg->markets[i];
+    g->m[i].last_req = g->m[i].last_resp = INT64_MIN;
+  }
+  if ((st = evq_create(&g->q)) != LOB_OK) {
+    lob_err_set(&g->ferr, st, "out of memory");
+    goto out;
+  }
+  if ((st = eng_open_markets(g)) != LOB_OK || (st = setup_venues(g)) != LOB_OK ||
+      (st = setup_strategy(g, sp)) != LOB_OK || (st = choose_run_dir(g, res)) != LOB_OK ||
+      (st = ro_open(res->run_dir, &g->out, &g->ferr)) != LOB_OK || (st = equity_header(g)) != LOB_OK)
+    goto out;
+  if ((st = eng_loop(g)) != LOB_OK) goto out;
+  /* A last sample at the end of the data. */
+  int64_t end = INT64_MIN;
+  for (size_t i = 0; i < g->nm; i++) {
+    if (g->m[i].lc.clock > end) end = g->m[i].lc.clock;
+    if (g->m[i].xc.clock > end) end = g->m[i].xc.clock;
+  }
+  if (g->now > end) end = g->now;
+  if ((st = eng_sample(g, end)) != LOB_OK) goto out;
+  if ((st = ro_close(g->out, res->output_digest, &g->ferr)) != LOB_OK) goto out;
+  res->events = g->events;
+  res->orders = g->orders;
+  res->updates = g->updates;
+  res->fills = g->fills;
+  st = eng_write_summary(g, res);
+out:
+  if (st != LOB_OK && err) {
+    *err = g->ferr;
+    if (!err->msg[0]) lob_err_set(err, st, "backtest failed: %s", lob_status_str(st));
+    err->status = st;
+  }
+  if (g->ss && g->sd) g->sd->destroy(g->ss);
+  ro_destroy(&g->out);
+  for (size_t i = 0; i < g->nv; i++) {
+    sx_destroy(&g->v[i].sx);
+    acct_destroy(&g->v[i].acct);
+  }
+  eng_close_markets(g);
+  evq_destroy(&g->q);
+  free(sp);
+  free(g);
+  return st;
+}

@@ -1,0 +1,274 @@
+/* runcfg.c - loading the run config: collect the pairs (file, then
+ * overrides), then interpret them, so a --set behaves exactly like the same
+ * line in the file. */
+#include "runcfg.h"
+
+#include <ini.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/fixed.h"
+#include "../core/timefmt.h"
+
+typedef struct {
+  runcfg_t *c;
+  lob_err_t *err;
+  int failed;
+} ctx_t;
+
+static lob_status_t add_pair(runcfg_t *c, const char *sec, const char *key, const char *val,
+                             int line, lob_err_t *err) {
+  for (size_t i = 0; i < c->npairs; i++) {
+    rc_pair_t *p = &c->pairs[i];
+    if (!strcmp(p->section, sec) && !strcmp(p->key, key)) {
+      if (line > 0)
+        return lob_err_set(err, LOB_ECONFIG, "%s:%d: [%s] key '%s' given twice", c->file, line,
+                           sec, key);
+      snprintf(p->value, sizeof p->value, "%s", val);
+      p->line = 0;
+      return LOB_OK;
+    }
+  }
+  if (c->npairs == RC_MAX_PAIRS)
+    return lob_err_set(err, LOB_ECAPACITY, "%s: more than %d keys", c->file, RC_MAX_PAIRS);
+  if (strlen(sec) >= sizeof c->pairs[0].section || strlen(key) >= sizeof c->pairs[0].key ||
+      strlen(val) >= sizeof c->pairs[0].value)
+    return lob_err_set(err, LOB_ECONFIG, "%s:%d: [%s] %s: name or value too long", c->file, line,
+                       sec, key);
+  rc_pair_t *p = &c->pairs[c->npairs++];
+  snprintf(p->section, sizeof p->section, "%s", sec);
+  snprintf(p->key, sizeof p->key, "%s", key);
+  snprintf(p->value, sizeof p->value, "%s", val);
+  p->line = line;
+  return LOB_OK;
+}
+
+/* inih gives no line number to handlers; count lines ourselves by reading
+ * with ini_parse_string on one line at a time would lose sections, so the
+ * handler records the line from a counter advanced by a reader callback. */
+typedef struct {
+  FILE *f;
+  int line;
+} line_reader_t;
+
+static char *read_line(char *buf, int size, void *stream) {
+  line_reader_t *r = stream;
+  char *s = fgets(buf, size, r->f);
+  if (s) r->line++;
+  return s;
+}
+
+typedef struct {
+  ctx_t *ctx;
+  line_reader_t *rd;
+} handler_arg_t;
+
+static int handler(void *user, const char *sec, const char *key, const char *val) {
+  handler_arg_t *a = user;
+  if (add_pair(a->ctx->c, sec, key, val, a->rd->line, a->ctx->err) != LOB_OK) {
+    a->ctx->failed = 1;
+    return 0;
+  }
+  return 1;
+}
+
+static const char *where(const runcfg_t *c, const rc_pair_t *p, char *buf, size_t cap) {
+  if (p->line > 0) snprintf(buf, cap, "%s:%d", c->file, p->line);
+  else snprintf(buf, cap, "--set %s.%s", p->section, p->key);
+  return buf;
+}
+
+static lob_status_t bad(const runcfg_t *c, const rc_pair_t *p, lob_err_t *err, const char *what) {
+  char w[600];
+  return lob_err_set(err, LOB_ECONFIG, "%s: [%s] %s = '%s': %s", where(c, p, w, sizeof w),
+                     p->section, p->key, p->value, what);
+}
+
+static int is_bool(const char *v, int *out) {
+  if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1")) return *out = 1, 1;
+  if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "0")) return *out = 0, 1;
+  return 0;
+}
+
+static rc_market_t *market(runcfg_t *c, const char *name, lob_err_t *err) {
+  for (size_t i = 0; i < c->nmarkets; i++)
+    if (!strcmp(c->markets[i].name, name)) return &c->markets[i];
+  if (c->nmarkets == RC_MAX_MARKETS || strlen(name) >= sizeof c->markets[0].name) {
+    lob_err_set(err, LOB_ECONFIG, "%s: too many markets or name too long: '%s'", c->file, name);
+    return NULL;
+  }
+  rc_market_t *m = &c->markets[c->nmarkets++];
+  memset(m, 0, sizeof *m);
+  snprintf(m->name, sizeof m->name, "%s", name);
+  snprintf(m->queue, sizeof m->queue, "prob_power:n=2");
+  snprintf(m->latency, sizeof m->latency, "constant:entry=5ms,response=5ms");
+  m->liquidity_consumption = 1;
+  m->maker_fee = m->taker_fee = -1;
+  m->leverage_1e2 = 1000;
+  m->mmr = 500000;            /* 0.5% */
+  m->liquidation_fee = 50000; /* 0.05% */
+  return m;
+}
+
+static lob_status_t apply_market(runcfg_t *c, rc_market_t *m, const rc_pair_t *p, lob_err_t *err) {
+  const char *k = p->key, *v = p->value;
+  int64_t x;
+  if (!strcmp(k, "data")) {
+    /* A relative path is relative to the config file's folder, so a config
+     * works from any working directory. */
+    const char *slash = strrchr(c->file, '/');
+    if (v[0] == '/' || !slash) snprintf(m->data, sizeof m->data, "%s", v);
+    else snprintf(m->data, sizeof m->data, "%.*s/%s", (int)(slash - c->file), c->file, v);
+  }
+  else if (!strcmp(k, "venue")) snprintf(m->venue, sizeof m->venue, "%s", v);
+  else if (!strcmp(k, "queue")) snprintf(m->queue, sizeof m->queue, "%s", v);
+  else if (!strcmp(k, "latency")) snprintf(m->latency, sizeof m->latency, "%s", v);
+  else if (!strcmp(k, "liquidity_consumption")) {
+    if (!is_bool(v, &m->liquidity_consumption)) return bad(c, p, err, "want true or false");
+  } else if (!strcmp(k, "price_band_ticks")) {
+    if (fx_parse_int(v, strlen(v), &m->price_band_ticks) != LOB_OK)
+      return bad(c, p, err, "want a whole number of ticks (0 = off)");
+  } else if (!strcmp(k, "maker_fee") || !strcmp(k, "taker_fee") || !strcmp(k, "mmr") ||
+             !strcmp(k, "liquidation_fee")) {
+    if (fx_parse(v, strlen(v), FX_RATE_SCALE, &x) != LOB_OK)
+      return bad(c, p, err, "want a rate as a fraction (0.0005 = 0.05%)");
+    if (!strcmp(k, "maker_fee")) m->maker_fee = x;
+    else if (!strcmp(k, "taker_fee")) m->taker_fee = x;
+    else if (!strcmp(k, "mmr")) m->mmr = x;
+    else m->liquidation_fee = x;
+  } else if (!strcmp(k, "leverage")) {
+    if (fx_parse_unsigned(v, strlen(v), 2, &m->leverage_1e2) != LOB_OK || m->leverage_1e2 < 100)
+      return bad(c, p, err, "want a leverage of at least 1");
+  } else if (!strcmp(k, "margin")) {
+    if (!strcmp(v, "cross")) m->isolated = 0;
+    else if (!strcmp(v, "isolated")) m->isolated = 1;
+    else return bad(c, p, err, "want cross or isolated");
+  } else return bad(c, p, err, "unknown key");
+  return LOB_OK;
+}
+
+static lob_status_t apply_run(runcfg_t *c, const rc_pair_t *p, lob_err_t *err) {
+  const char *k = p->key, *v = p->value;
+  int64_t x;
+  if (!strcmp(k, "seed")) {
+    if (fx_parse_int(v, strlen(v), &x) != LOB_OK) return bad(c, p, err, "want a whole number");
+    c->seed = (uint64_t)x;
+  } else if (!strcmp(k, "output")) snprintf(c->output, sizeof c->output, "%s", v);
+  else if (!strcmp(k, "run_id")) {
+    if (!*v || strlen(v) >= sizeof c->run_id || strpbrk(v, "/\\ "))
+      return bad(c, p, err, "want a short name without '/', '\\' or spaces");
+    snprintf(c->run_id, sizeof c->run_id, "%s", v);
+  } else if (!strcmp(k, "equity_interval") || !strcmp(k, "timer")) {
+    if (params_parse_duration(v, &x) != LOB_OK || x <= 0)
+      return bad(c, p, err, "want a positive duration such as 100ms or 1s");
+    if (!strcmp(k, "timer")) c->timer = x;
+    else c->equity_interval = x;
+  } else if (!strcmp(k, "start") || !strcmp(k, "end")) {
+    if (ts_parse(v, &x) != LOB_OK) return bad(c, p, err, "want a time (ISO-8601 UTC or ns)");
+    if (!strcmp(k, "start")) c->start = x;
+    else c->end = x;
+  } else return bad(c, p, err, "unknown key");
+  return LOB_OK;
+}
+
+static lob_status_t interpret(runcfg_t *c, lob_err_t *err) {
+  lob_status_t st;
+  for (size_t i = 0; i < c->npairs; i++) {
+    rc_pair_t *p = &c->pairs[i];
+    if (!strcmp(p->section, "run")) {
+      if ((st = apply_run(c, p, err)) != LOB_OK) return st;
+    } else if (!strncmp(p->section, "market.", 7)) {
+      rc_market_t *m = market(c, p->section + 7, err);
+      if (!m) return LOB_ECONFIG;
+      if ((st = apply_market(c, m, p, err)) != LOB_OK) return st;
+    } else if (!strncmp(p->section, "balance.", 8)) {
+      if (c->nbalances == RC_MAX_BALANCES) return bad(c, p, err, "too many balances");
+      rc_balance_t *b = &c->balances[c->nbalances++];
+      if (strlen(p->section + 8) >= sizeof b->venue || strlen(p->key) >= sizeof b->asset)
+        return bad(c, p, err, "venue or asset name too long");
+      snprintf(b->venue, sizeof b->venue, "%s", p->section + 8);
+      snprintf(b->asset, sizeof b->asset, "%s", p->key);
+      if (fx_parse_unsigned(p->value, strlen(p->value), FX_MONEY_SCALE, &b->amount) != LOB_OK)
+        return bad(c, p, err, "want a non-negative amount with at most 8 decimals");
+    } else if (!strcmp(p->section, "strategy")) {
+      if (!strcmp(p->key, "name")) snprintf(c->strategy, sizeof c->strategy, "%s", p->value);
+      else if ((st = params_add(&c->strat, p->key, p->value, p->line, err)) != LOB_OK)
+        return st;
+    } else {
+      return bad(c, p, err,
+                 "unknown section (use run, market.NAME, balance.VENUE or strategy)");
+    }
+  }
+  if (c->nmarkets == 0)
+    return lob_err_set(err, LOB_ECONFIG, "%s: no [market.NAME] section: nothing to replay", c->file);
+  for (size_t i = 0; i < c->nmarkets; i++)
+    if (!c->markets[i].data[0])
+      return lob_err_set(err, LOB_ECONFIG, "%s: [market.%s] needs data = FILE.lob", c->file,
+                         c->markets[i].name);
+  if (!c->strategy[0])
+    return lob_err_set(err, LOB_ECONFIG, "%s: [strategy] needs name = ...", c->file);
+  return LOB_OK;
+}
+
+static void digest(runcfg_t *c) {
+  EVP_MD_CTX *x = EVP_MD_CTX_new();
+  unsigned int len = 32;
+  EVP_DigestInit_ex(x, EVP_sha256(), NULL);
+  for (size_t i = 0; i < c->npairs; i++) {
+    char line[400];
+    int n = snprintf(line, sizeof line, "%s.%s=%s\n", c->pairs[i].section, c->pairs[i].key,
+                     c->pairs[i].value);
+    EVP_DigestUpdate(x, line, (size_t)n);
+  }
+  EVP_DigestFinal_ex(x, c->digest, &len);
+  EVP_MD_CTX_free(x);
+}
+
+lob_status_t runcfg_load(const char *path, char *const *sets, size_t nsets, runcfg_t *c,
+                         lob_err_t *err) {
+  memset(c, 0, sizeof *c);
+  snprintf(c->file, sizeof c->file, "%s", path);
+  snprintf(c->output, sizeof c->output, "runs");
+  c->equity_interval = 1000000000LL;
+  c->timer = 100000000LL;
+  c->start = INT64_MIN;
+  c->end = INT64_MAX;
+  snprintf(c->strat.section, sizeof c->strat.section, "strategy");
+  snprintf(c->strat.file, sizeof c->strat.file, "%s", path);
+  FILE *f = fopen(path, "r");
+  if (!f) return lob_err_set(err, LOB_EIO, "%s: cannot open the config file", path);
+  line_reader_t rd = {f, 0};
+  ctx_t ctx = {c, err, 0};
+  handler_arg_t arg = {&ctx, &rd};
+  int rc = ini_parse_stream(read_line, &rd, handler, &arg);
+  fclose(f);
+  if (rc != 0) {
+    if (ctx.failed) return err ? err->status : LOB_ECONFIG;
+    return lob_err_set(err, LOB_ECONFIG, "%s:%d: not an INI line (want key = value or [section])",
+                       path, rc);
+  }
+  for (size_t i = 0; i < nsets; i++) {
+    const char *s = sets[i], *eq = strchr(s, '=');
+    const char *dot = NULL;
+    for (const char *q = s; eq && q < eq; q++)
+      if (*q == '.') dot = q;
+    if (!eq || !dot || dot == s || dot + 1 == eq)
+      return lob_err_set(err, LOB_EUSAGE, "--set '%s': want section.key=value", s);
+    char sec[64], key[48];
+    size_t sl = (size_t)(dot - s), kl = (size_t)(eq - dot - 1);
+    if (sl >= sizeof sec || kl >= sizeof key)
+      return lob_err_set(err, LOB_EUSAGE, "--set '%s': name too long", s);
+    memcpy(sec, s, sl);
+    sec[sl] = '\0';
+    memcpy(key, dot + 1, kl);
+    key[kl] = '\0';
+    lob_status_t st = add_pair(c, sec, key, eq + 1, 0, err);
+    if (st != LOB_OK) return st;
+  }
+  lob_status_t st = interpret(c, err);
+  if (st != LOB_OK) return st;
+  digest(c);
+  return LOB_OK;
+}

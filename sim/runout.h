@@ -1,0 +1,38 @@
+/* runout.h - the files of a run directory: orders.csv, fills.csv,
+ * equity.csv (written as the run goes) and summary.json (written last; a
+ * run directory without it is an unfinished run).
+ *
+ * The output digest is SHA-256(sha256(orders.csv) || sha256(fills.csv) ||
+ * sha256(equity.csv)), the three binary digests concatenated in that order:
+ * two runs with the same digest wrote the same orders, fills and equity,
+ * and anyone can recompute it from the files. Prices and sizes are written as decimals
+ * of their instrument, money with 8 decimals: exact, never a float. */
+#ifndef LOB_RUNOUT_H
+#define LOB_RUNOUT_H
+
+#include <stdint.h>
+
+#include "../core/instrument.h"
+#include "../core/order.h"
+#include "../core/status.h"
+
+typedef struct ro ro_t;
+
+lob_status_t ro_open(const char *dir, ro_t **out, lob_err_t *err);
+/* One row of orders.csv: an order submitted (u->status PENDING, local_ts =
+ * the submit time) or one of its changes, at the time the strategy learns it. */
+lob_status_t ro_order(ro_t *o, const inst_spec_t *s, const char *market, const ord_update_t *u,
+                      const char *op);
+/* One row of fills.csv for an update carrying a fill. */
+lob_status_t ro_fill(ro_t *o, const inst_spec_t *s, const char *market, const char *fee_asset,
+                     const ord_update_t *u);
+/* equity.csv: the header once (the column names after "time"), then rows of
+ * preformatted cells. */
+lob_status_t ro_equity_header(ro_t *o, const char *columns);
+lob_status_t ro_equity_row(ro_t *o, int64_t t, const char *cells);
+/* Flushes and closes the three CSV files; digest = their SHA-256. */
+lob_status_t ro_close(ro_t *o, uint8_t digest[32], lob_err_t *err);
+/* NULL-safe; closes without a digest if still open. */
+void ro_destroy(ro_t **pp);
+
+#endif

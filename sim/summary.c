@@ -1,0 +1,116 @@
+/* summary.c - summary.json of a backtest: the run's facts, digests and final
+ * numbers, written last (a run directory without it did not finish). */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/fixed.h"
+#include "engine_int.h"
+
+static json_t *money(int64_t v) {
+  char b[48];
+  fx_format(v, FX_MONEY_SCALE, FX_MONEY_SCALE, b, sizeof b);
+  return json_string(b);
+}
+
+static json_t *hexj(const uint8_t *d) {
+  char h[65];
+  for (int i = 0; i < 32; i++) sprintf(h + 2 * i, "%02x", d[i]);
+  return json_string(h);
+}
+
+lob_status_t eng_write_summary(eng_t *g, const eng_result_t *res) {
+  const runcfg_t *c = g->cfg;
+  json_t *o = json_object(), *cfg = json_object(), *inputs = json_array(), *venues = json_array();
+  int64_t realized = 0, fees = 0, funding = 0, liq_fees = 0, equity = 0;
+  uint64_t liqs = 0, mid_fallbacks = 0;
+  json_object_set_new(o, "run_id", json_string(res->run_id));
+  json_object_set_new(o, "lobsim_version", json_string("0.1"));
+  json_object_set_new(o, "config_file", json_string(c->file));
+  json_object_set_new(o, "config_digest", hexj(c->digest));
+  for (size_t i = 0; i < c->npairs; i++) {
+    char k[128];
+    snprintf(k, sizeof k, "%s.%s", c->pairs[i].section, c->pairs[i].key);
+    json_object_set_new(cfg, k, json_string(c->pairs[i].value));
+  }
+  json_object_set_new(o, "config", cfg);
+  json_object_set_new(o, "seed", json_integer((json_int_t)c->seed));
+  for (size_t i = 0; i < g->nm; i++) {
+    mkt_t *m = &g->m[i];
+    const lobf_meta_t *meta = lobf_meta(m->xc.r);
+    json_t *in = json_object(), *srcs = json_array();
+    json_object_set_new(in, "market", json_string(m->cfg->name));
+    json_object_set_new(in, "data", json_string(m->cfg->data));
+    json_object_set_new(in, "exchange", json_string(m->spec.exchange));
+    json_object_set_new(in, "symbol", json_string(m->spec.symbol));
+    json_object_set_new(in, "events_sha256", hexj(m->events_sha256));
+    for (uint32_t s = 0; s < meta->nsources; s++) {
+      json_t *so = json_object();
+      json_object_set_new(so, "name", json_string(meta->sources[s].name));
+      json_object_set_new(so, "sha256", hexj(meta->sources[s].sha256));
+      json_array_append_new(srcs, so);
+    }
+    json_object_set_new(in, "sources", srcs);
+    json_array_append_new(inputs, in);
+  }
+  json_object_set_new(o, "inputs", inputs);
+  json_object_set_new(o, "events", json_integer((json_int_t)res->events));
+  json_object_set_new(o, "orders", json_integer((json_int_t)res->orders));
+  json_object_set_new(o, "order_updates", json_integer((json_int_t)res->updates));
+  json_object_set_new(o, "fills", json_integer((json_int_t)res->fills));
+  for (size_t vi = 0; vi < g->nv; vi++) {
+    ven_t *v = &g->v[vi];
+    json_t *vo = json_object(), *bal = json_object();
+    json_object_set_new(vo, "venue", json_string(v->name));
+    for (size_t a = 0; a < acct_asset_count(v->acct); a++) {
+      acct_asset_view_t av;
+      acct_asset_view(v->acct, (int)a, &av);
+      json_t *ao = json_object();
+      json_object_set_new(ao, "total", money(av.total));
+      json_object_set_new(ao, "start", money(av.deposits));
+      json_object_set_new(ao, "realized_pnl", money(av.realized_pnl));
+      json_object_set_new(ao, "fees", money(av.fees));
+      json_object_set_new(ao, "funding", money(av.funding));
+      json_object_set_new(ao, "liquidation_fees", money(av.liq_fees));
+      json_object_set_new(bal, av.name, ao);
+      realized += av.realized_pnl;
+      fees += av.fees;
+      funding += av.funding;
+      liq_fees += av.liq_fees;
+    }
+    json_object_set_new(vo, "balances", bal);
+    sx_stats_t ss;
+    sx_stats(v->sx, &ss);
+    liqs += ss.liquidations;
+    mid_fallbacks += ss.funding_mid_fallbacks;
+    json_object_set_new(vo, "liquidations", json_integer((json_int_t)ss.liquidations));
+    json_object_set_new(vo, "fundings", json_integer((json_int_t)ss.fundings));
+    json_object_set_new(vo, "rejected_orders", json_integer((json_int_t)ss.rejected));
+    json_array_append_new(venues, vo);
+  }
+  /* Final equity from the last equity sample's definition. */
+  for (size_t vi = 0; vi < g->nv; vi++) {
+    if (acct_kind(g->v[vi].acct) == ACCT_PERP) {
+      acct_totals_t t;
+      if (acct_totals(g->v[vi].acct, &t, &g->ferr) == LOB_OK) equity += t.equity;
+    }
+  }
+  json_object_set_new(o, "venues", venues);
+  json_object_set_new(o, "realized_pnl", money(realized));
+  json_object_set_new(o, "fees", money(fees));
+  json_object_set_new(o, "funding", money(funding));
+  json_object_set_new(o, "liquidation_fees", money(liq_fees));
+  json_object_set_new(o, "liquidations", json_integer((json_int_t)liqs));
+  json_object_set_new(o, "funding_used_mid", json_integer((json_int_t)mid_fallbacks));
+  json_object_set_new(o, "final_equity_perp", money(equity));
+  json_object_set_new(o, "output_digest", hexj(res->output_digest));
+  char path[1200], tmp[1210];
+  snprintf(path, sizeof path, "%s/summary.json", res->run_dir);
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  int rc = json_dump_file(o, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+  json_decref(o);
+  if (rc != 0 || rename(tmp, path) != 0)
+    return lob_err_set(&g->ferr, LOB_EIO, "%s: cannot write", path);
+  return LOB_OK;
+}

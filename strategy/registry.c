@@ -1,0 +1,23 @@
+/* registry.c - the built-in strategies by name.
+ *
+ * To add a strategy: write strategy/NAME.c defining `const strat_def_t
+ * strat_NAME`, declare it below and add one line to the table. */
+#include <string.h>
+
+#include "../core/strategy.h"
+
+extern const strat_def_t strat_quoter;
+
+static const strat_def_t *const TABLE[] = {
+    &strat_quoter,
+};
+
+const strat_def_t *strat_find(const char *name) {
+  for (size_t i = 0; i < sizeof TABLE / sizeof *TABLE; i++)
+    if (!strcmp(TABLE[i]->name, name)) return TABLE[i];
+  return NULL;
+}
+
+const strat_def_t *strat_at(size_t i) {
+  return i < sizeof TABLE / sizeof *TABLE ? TABLE[i] : NULL;
+}
