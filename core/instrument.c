@@ -106,10 +106,16 @@ size_t inst_qty_format(const inst_spec_t *s, int64_t lots, char *buf, size_t cap
 lob_status_t inst_notional(const inst_spec_t *s, int64_t ticks, int64_t lots, int64_t *out) {
   /* price = ticks*tick*10^-px_scale, qty = lots*lot*10^-qty_scale;
    * notional in 1e-8 = price*qty*10^8. */
-  __int128 num = (__int128)ticks * s->tick * lots * s->lot;
+  __int128 num;
+  /* Each product is checked: huge inputs give LOB_EOVERFLOW, never UB. */
+  if (__builtin_mul_overflow((__int128)ticks, (__int128)s->tick, &num) ||
+      __builtin_mul_overflow(num, (__int128)lots, &num) ||
+      __builtin_mul_overflow(num, (__int128)s->lot, &num))
+    return LOB_EOVERFLOW;
   int e = FX_MONEY_SCALE - s->px_scale - s->qty_scale;
   if (e >= 0) {
-    for (int i = 0; i < e; i++) num *= 10;
+    for (int i = 0; i < e; i++)
+      if (__builtin_mul_overflow(num, (__int128)10, &num)) return LOB_EOVERFLOW;
     if (num > INT64_MAX || num < INT64_MIN) return LOB_EOVERFLOW;
     *out = (int64_t)num;
     return LOB_OK;

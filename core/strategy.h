@@ -29,7 +29,7 @@ typedef struct {
   const int64_t *mark;             /* [ninst] last mark price seen, 1e-8 quote (0: none yet) */
 } strat_ctx_t;
 
-typedef struct {
+typedef struct strat_def {
   const char *name;
   const char *summary; /* one line for --help and docs */
   /* Reads the parameters (must read every key it knows; the caller then

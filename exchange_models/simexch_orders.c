@@ -209,6 +209,7 @@ lob_status_t sx_trigger_stops(sx_t *x, sx_inst_t *in, int trig, int64_t price, i
     }
     sx_ord_t o = in->stops.v[i];
     sx_ovec_remove(&in->stops, i);
+    o.seq = ++x->seq; /* joins the book now, behind what rests there */
     x->st.stops_triggered++;
     lob_status_t st = activate(x, in, &o, 0, ts);
     if (st) return st;
@@ -392,6 +393,7 @@ lob_status_t sx_on_amend(sx_t *x, uint16_t inst, uint64_t id, int64_t new_price,
     return LOB_OK;
   }
   sx_ovec_remove(vec, ix);
+  c.seq = ++x->seq; /* re-joins behind every order already at its price */
   sx_emit_order(x, in, &c, RJ_NONE, OP_NONE, exch_ts);
   if (crosses) {
     int band_hit, gone;

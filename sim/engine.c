@@ -291,7 +291,7 @@ static lob_status_t step(eng_t *g, int *done) {
     mkt_t *m = &g->m[best.market];
     const ev_t *e = &m->lc.blk[m->lc.pos++];
     m->lc.clock = best.time;
-    g->now = best.time;
+    g->now = g->ctx.now = best.time;
     if (!g->live && best.time >= g->cfg->start) eng_go_live(g, best.time);
     return local_data(g, m, e);
   }
@@ -299,10 +299,10 @@ static lob_status_t step(eng_t *g, int *done) {
   evq_pop(g->q, &it);
   switch (it.cls) {
     case ENG_EXCH_ORDER: return exch_order(g, &it);
-    case ENG_LOCAL_RESP: g->now = it.time; return local_resp(g, &it);
+    case ENG_LOCAL_RESP: g->now = g->ctx.now = it.time; return local_resp(g, &it);
     case ENG_TIMER:
       if (g->data_done || g->stopped) return LOB_OK; /* no timers after the data */
-      g->now = it.time;
+      g->now = g->ctx.now = it.time;
       if (g->sd->on_timer) g->sd->on_timer(g->ss, &g->ctx);
       it.time += g->cfg->timer;
       if ((st = evq_push(g->q, &it)) != LOB_OK) return eng_fail(g, st, "out of memory");

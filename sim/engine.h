@@ -54,4 +54,10 @@ typedef struct {
 /* Runs the backtest described by cfg and writes its run directory. */
 lob_status_t eng_run(const runcfg_t *cfg, eng_result_t *res, lob_err_t *err);
 
+struct strat_def;
+/* The same with a strategy given directly instead of by cfg's name (tests
+ * use it to script a strategy). */
+lob_status_t eng_run_with(const runcfg_t *cfg, const struct strat_def *sd, eng_result_t *res,
+                          lob_err_t *err);
+
 #endif

@@ -246,9 +246,9 @@ static lob_status_t setup_venues(eng_t *g) {
   return LOB_OK;
 }
 
-static lob_status_t setup_strategy(eng_t *g, params_t *sp) {
+static lob_status_t setup_strategy(eng_t *g, params_t *sp, const strat_def_t *given) {
   lob_err_t *err = &g->ferr;
-  g->sd = strat_find(g->cfg->strategy);
+  g->sd = given ? given : strat_find(g->cfg->strategy);
   if (!g->sd) {
     char names[256] = "";
     for (size_t i = 0; strat_at(i); i++)
@@ -313,6 +313,11 @@ static lob_status_t choose_run_dir(eng_t *g, eng_result_t *res) {
 lob_status_t eng_write_summary(eng_t *g, const eng_result_t *res);
 
 lob_status_t eng_run(const runcfg_t *cfg, eng_result_t *res, lob_err_t *err) {
+  return eng_run_with(cfg, NULL, res, err);
+}
+
+lob_status_t eng_run_with(const runcfg_t *cfg, const strat_def_t *given, eng_result_t *res,
+                          lob_err_t *err) {
   eng_t *g = calloc(1, sizeof *g);
   params_t *sp = malloc(sizeof *sp);
   lob_status_t st;
@@ -334,7 +339,7 @@ lob_status_t eng_run(const runcfg_t *cfg, eng_result_t *res, lob_err_t *err) {
     goto out;
   }
   if ((st = eng_open_markets(g)) != LOB_OK || (st = setup_venues(g)) != LOB_OK ||
-      (st = setup_strategy(g, sp)) != LOB_OK || (st = choose_run_dir(g, res)) != LOB_OK ||
+      (st = setup_strategy(g, sp, given)) != LOB_OK || (st = choose_run_dir(g, res)) != LOB_OK ||
       (st = ro_open(res->run_dir, &g->out, &g->ferr)) != LOB_OK || (st = equity_header(g)) != LOB_OK)
     goto out;
   if ((st = eng_loop(g)) != LOB_OK) goto out;

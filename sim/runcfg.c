@@ -86,6 +86,16 @@ static lob_status_t bad(const runcfg_t *c, const rc_pair_t *p, lob_err_t *err, c
                      p->section, p->key, p->value, what);
 }
 
+/* Copies v into dst[cap] or refuses it: a value that does not fit is an
+ * error, never silently cut. */
+static lob_status_t set_text(const runcfg_t *c, const rc_pair_t *p, char *dst, size_t cap,
+                             const char *v, lob_err_t *err) {
+  size_t n = strlen(v);
+  if (n >= cap) return bad(c, p, err, "too long");
+  memcpy(dst, v, n + 1);
+  return LOB_OK;
+}
+
 static int is_bool(const char *v, int *out) {
   if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1")) return *out = 1, 1;
   if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "0")) return *out = 0, 1;
@@ -119,12 +129,14 @@ static lob_status_t apply_market(runcfg_t *c, rc_market_t *m, const rc_pair_t *p
     /* A relative path is relative to the config file's folder, so a config
      * works from any working directory. */
     const char *slash = strrchr(c->file, '/');
-    if (v[0] == '/' || !slash) snprintf(m->data, sizeof m->data, "%s", v);
-    else snprintf(m->data, sizeof m->data, "%.*s/%s", (int)(slash - c->file), c->file, v);
+    size_t dl = (v[0] == '/' || !slash) ? 0 : (size_t)(slash - c->file) + 1;
+    if (dl + strlen(v) >= sizeof m->data) return bad(c, p, err, "path too long");
+    memcpy(m->data, c->file, dl);
+    memcpy(m->data + dl, v, strlen(v) + 1);
   }
-  else if (!strcmp(k, "venue")) snprintf(m->venue, sizeof m->venue, "%s", v);
-  else if (!strcmp(k, "queue")) snprintf(m->queue, sizeof m->queue, "%s", v);
-  else if (!strcmp(k, "latency")) snprintf(m->latency, sizeof m->latency, "%s", v);
+  else if (!strcmp(k, "venue")) return set_text(c, p, m->venue, sizeof m->venue, v, err);
+  else if (!strcmp(k, "queue")) return set_text(c, p, m->queue, sizeof m->queue, v, err);
+  else if (!strcmp(k, "latency")) return set_text(c, p, m->latency, sizeof m->latency, v, err);
   else if (!strcmp(k, "liquidity_consumption")) {
     if (!is_bool(v, &m->liquidity_consumption)) return bad(c, p, err, "want true or false");
   } else if (!strcmp(k, "price_band_ticks")) {
@@ -155,11 +167,12 @@ static lob_status_t apply_run(runcfg_t *c, const rc_pair_t *p, lob_err_t *err) {
   if (!strcmp(k, "seed")) {
     if (fx_parse_int(v, strlen(v), &x) != LOB_OK) return bad(c, p, err, "want a whole number");
     c->seed = (uint64_t)x;
-  } else if (!strcmp(k, "output")) snprintf(c->output, sizeof c->output, "%s", v);
-  else if (!strcmp(k, "run_id")) {
-    if (!*v || strlen(v) >= sizeof c->run_id || strpbrk(v, "/\\ "))
+  } else if (!strcmp(k, "output")) {
+    return set_text(c, p, c->output, sizeof c->output, v, err);
+  } else if (!strcmp(k, "run_id")) {
+    if (!*v || strpbrk(v, "/\\ "))
       return bad(c, p, err, "want a short name without '/', '\\' or spaces");
-    snprintf(c->run_id, sizeof c->run_id, "%s", v);
+    return set_text(c, p, c->run_id, sizeof c->run_id, v, err);
   } else if (!strcmp(k, "equity_interval") || !strcmp(k, "timer")) {
     if (params_parse_duration(v, &x) != LOB_OK || x <= 0)
       return bad(c, p, err, "want a positive duration such as 100ms or 1s");
@@ -186,15 +199,16 @@ static lob_status_t interpret(runcfg_t *c, lob_err_t *err) {
     } else if (!strncmp(p->section, "balance.", 8)) {
       if (c->nbalances == RC_MAX_BALANCES) return bad(c, p, err, "too many balances");
       rc_balance_t *b = &c->balances[c->nbalances++];
-      if (strlen(p->section + 8) >= sizeof b->venue || strlen(p->key) >= sizeof b->asset)
-        return bad(c, p, err, "venue or asset name too long");
-      snprintf(b->venue, sizeof b->venue, "%s", p->section + 8);
-      snprintf(b->asset, sizeof b->asset, "%s", p->key);
+      if ((st = set_text(c, p, b->venue, sizeof b->venue, p->section + 8, err)) != LOB_OK ||
+          (st = set_text(c, p, b->asset, sizeof b->asset, p->key, err)) != LOB_OK)
+        return st;
       if (fx_parse_unsigned(p->value, strlen(p->value), FX_MONEY_SCALE, &b->amount) != LOB_OK)
         return bad(c, p, err, "want a non-negative amount with at most 8 decimals");
     } else if (!strcmp(p->section, "strategy")) {
-      if (!strcmp(p->key, "name")) snprintf(c->strategy, sizeof c->strategy, "%s", p->value);
-      else if ((st = params_add(&c->strat, p->key, p->value, p->line, err)) != LOB_OK)
+      if (!strcmp(p->key, "name")) {
+        if ((st = set_text(c, p, c->strategy, sizeof c->strategy, p->value, err)) != LOB_OK)
+          return st;
+      } else if ((st = params_add(&c->strat, p->key, p->value, p->line, err)) != LOB_OK)
         return st;
     } else {
       return bad(c, p, err,

@@ -128,6 +128,8 @@ static void test_grid(void **state) {
   assert_int_equal(inst_notional(&s, 618002, 1, &v), LOB_OK);
   assert_int_equal(v, 6180020000LL);
   assert_int_equal(inst_set_tick(&s, "0"), LOB_EINVAL);
+  /* Products past 128 bits are refused, not wrapped. */
+  assert_int_equal(inst_notional(&s, INT64_MAX, INT64_MAX, &v), LOB_EOVERFLOW);
 }
 
 static void test_refine(void **state) {
