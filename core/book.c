@@ -295,6 +295,12 @@ static lob_status_t set_slow(side_t *s, int64_t key, int64_t qty) {
  * best branches (a tenth of the updates or less: most land behind the
  * best), and the rare cases: outside the window, an insert into an empty
  * window, a delete of the best whose word holds no other level. */
+/* Out of line, so that the hot path calls nothing and saves no registers. */
+static __attribute__((noinline)) lob_status_t best_from(side_t *s, uint64_t from) {
+  s->wbest = next_set(s, from);
+  return LOB_OK;
+}
+
 static inline lob_status_t set_key(side_t *s, int64_t key, int64_t qty) {
   uint64_t i = koff(s, key), wbest = s->wbest;
   if (__builtin_expect((i >= s->cap) | ((wbest == s->cap) & (qty != 0)), 0))
@@ -309,7 +315,8 @@ static inline lob_status_t set_key(side_t *s, int64_t key, int64_t qty) {
       s->wbest = i; /* a new or updated best */
     } else if (i == wbest) { /* the best went: the next level, maybe in this word */
       uint64_t after = word & (~1ULL << (i & 63));
-      s->wbest = after ? (i & ~63ULL) | (uint64_t)__builtin_ctzll(after) : next_set(s, (i | 63) + 1);
+      if (__builtin_expect(!after, 0)) return best_from(s, (i | 63) + 1);
+      s->wbest = (i & ~63ULL) | (uint64_t)__builtin_ctzll(after);
     } /* else: a delete of a level that did not exist */
   }
   return LOB_OK;
@@ -385,10 +392,15 @@ void book_destroy(book_t **pp) {
   *pp = NULL;
 }
 
-void book_clear(book_t *b) {
-  if (!b) return;
+/* Out of line: book_apply tail-calls it, so its hot path saves no registers. */
+static __attribute__((noinline)) lob_status_t clear_both(book_t *b) {
   side_clear(&b->s[0]);
   side_clear(&b->s[1]);
+  return LOB_OK;
+}
+
+void book_clear(book_t *b) {
+  if (b) clear_both(b);
 }
 
 void book_clear_side(book_t *b, int side) {
@@ -424,14 +436,14 @@ lob_status_t book_apply(book_t *b, const ev_t *e) {
   int side = f - 1u <= 1u ? (int)(f >> 1) : -1;
   if (__builtin_expect(kind == EV_DEPTH || kind == EV_SNAPSHOT, 1)) {
     if ((side < 0) | (e->price <= 0) | (e->qty < 0)) return LOB_EINVAL;
-    return set_key(&b->s[side], to_key(side, e->price), e->qty);
+    unsigned k = (unsigned)side & 1u; /* one index for both uses below */
+    return set_key(&b->s[k], to_key((int)k, e->price), e->qty);
   }
   switch (kind) {
   case EV_BBO:
     return book_set_best(b, side, e->price, e->qty);
   case EV_CLEAR:
-    book_clear(b);
-    return LOB_OK;
+    return clear_both(b);
   default:
     return LOB_OK;
   }

@@ -53,7 +53,10 @@
  *   E  (exch_ts - previous exch_ts of the slot) / Es, zig-zag
  *   P  price - previous price of the slot, zig-zag
  *   Q  qty - the slot's base qty, zig-zag (quantities are not a walk)
- *   A  aux - previous aux of the slot, zig-zag (trade ids step by ~1)
+ *   A  per KIND (either side: trade ids count all trades): step - the
+ *      kind's previous step, zig-zag, step = aux - previous aux of the kind
+ *      (ids going up by 1 give 0s); kind k starts from the aux base of its
+ *      lowest slot in the block and a step of 0
  *   F, I, S  XOR the block's first event's flags >> 2, inst, spare
  * Ls, Es: the greatest common divisor of the column's deltas (1000 for a
  * µs clock, 10^6 for a ms one). All arithmetic is mod 2^64, so any int64
@@ -64,7 +67,8 @@
  *   32 i64 local_ts of the first event
  *   40 u8 flags >> 2, u16 inst, u32 spare of the first event
  *   47 u64 slot mask; then for each slot in it, ascending: i64 exch, price,
- *      qty, aux of the block's first event in that slot (predictor start)
+ *      qty, aux of the block's first event in that slot (predictor start; A
+ *      uses the aux of the lowest slot of each kind only)
  * Then segments: the n tags, then for each column, for each byte p < width:
  * byte p of each of its values (a byte shuffle: high bytes are nearly all
  * zero and deflate to almost nothing, the rest is stored as is).

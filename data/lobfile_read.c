@@ -317,7 +317,8 @@ static int grow_sparse(lobf_dec_t *d, size_t n) {
 typedef struct {
   uint64_t l;
   const uint64_t *lp, *ep;
-  uint64_t pred[LOBF_NSLOTS][4]; /* exch, price, qty base, aux */
+  uint64_t pred[LOBF_NSLOTS][4]; /* exch, price, qty base, aux base */
+  uint64_t aux[16], step[16];    /* aux runs per kind, and their steps */
   uint64_t tail[256];
   uint8_t ok[256];
 } run_t;
@@ -343,12 +344,13 @@ static inline __attribute__((always_inline)) unsigned run_events(
     uint64_t *pr = r->pred[tag & 63u];
     pr[0] += *ep & (0 - hase);
     pr[1] += t[LOBF_C_P * DEC_CHUNK + i];
-    pr[3] += t[LOBF_C_A * DEC_CHUNK + i];
+    uint64_t *ap = &r->aux[tag & 15u], *sp = &r->step[tag & 15u];
+    *ap += *sp += t[LOBF_C_A * DEC_CHUNK + i];
     e->exch_ts = (int64_t)pr[0];
     e->local_ts = (int64_t)l;
     e->price = (int64_t)pr[1];
     e->qty = (int64_t)(pr[2] + t[LOBF_C_Q * DEC_CHUNK + i]);
-    e->aux = (int64_t)pr[3];
+    e->aux = (int64_t)*ap;
     put_tail(e, fast ? r->tail[tag] ^ (uint64_t)fb[i] << 10 : t[LOBF_C_F * DEC_CHUNK + i]);
   }
   r->l = l;
@@ -382,6 +384,12 @@ static lob_status_t dec_planes(lobf_dec_t *d, cur_t *c, const lobf_idx_t *x, uin
     for (int j = 0; j < 4; j++) r.pred[s][j] = lobf__get64(h + at + 8 * j);
     at += LOBF_COLHDR_PERSLOT;
   }
+  unsigned kseen = 0; /* aux of kind k starts at the base of its lowest slot */
+  for (unsigned s = 0; s < LOBF_NSLOTS; s++)
+    if ((slots >> s & 1) && !(kseen >> (s & 15u) & 1)) {
+      kseen |= 1u << (s & 15u);
+      r.aux[s & 15u] = r.pred[s][3];
+    }
   if ((uint64_t)x->usize != at + usize) goto bad;
   c->pos = at;
   const uint8_t *tags, *pl[LOBF_NCOLS][8];

@@ -197,12 +197,28 @@ static size_t enc_columns(lobf_enc_t *c, const ev_t *evs, size_t n, uint8_t w[LO
     c->tag[i] = (uint8_t)tag;
     col[LOBF_C_P][i] = lobf__zz(cur[1] - prev[1][s]);
     col[LOBF_C_Q][i] = lobf__zz(cur[2] - base[2][s]); /* no running sum: qty is not a walk */
-    col[LOBF_C_A][i] = lobf__zz(cur[3] - prev[3][s]);
     col[LOBF_C_F][i] = (uint64_t)((e->flags ^ e0->flags) >> 2);
     col[LOBF_C_I][i] = (uint64_t)(e->inst ^ e0->inst);
     col[LOBF_C_S][i] = (uint64_t)(e->spare ^ e0->spare);
     for (int j = 0; j < 4; j++) prev[j][s] = cur[j];
     prevl = (uint64_t)e->local_ts;
+  }
+  /* aux runs per kind, whatever the side (trade ids count all trades), from
+   * the base of the kind's lowest slot in the block; the column holds the
+   * change of its step, 0 while ids go up by the same step (by 1). */
+  uint64_t kprev[16] = {0}, kstep[16] = {0};
+  unsigned kseen = 0;
+  for (unsigned s = 0; s < LOBF_NSLOTS; s++)
+    if ((slots >> s & 1) && !(kseen >> (s & 15u) & 1)) {
+      kseen |= 1u << (s & 15u);
+      kprev[s & 15u] = base[3][s];
+    }
+  for (size_t i = 0; i < n; i++) {
+    unsigned k = evs[i].kind & 15u;
+    uint64_t step = (uint64_t)evs[i].aux - kprev[k];
+    col[LOBF_C_A][i] = lobf__zz(step - kstep[k]);
+    kstep[k] = step;
+    kprev[k] = (uint64_t)evs[i].aux;
   }
   uint64_t lscale = scale_column(col[LOBF_C_L], nl), escale = scale_column(col[LOBF_C_E], ne);
   uint8_t *o = c->out;

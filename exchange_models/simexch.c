@@ -40,6 +40,7 @@ lob_status_t sx_create(acct_t *acct, sx_emit_fn emit, void *ctx, sx_t **out) {
   x->perp = acct_kind(acct) == ACCT_PERP;
   x->emit = emit;
   x->ctx = ctx;
+  x->fund_min = INT64_MAX;
   *out = x;
   return LOB_OK;
 }
@@ -108,6 +109,7 @@ lob_status_t sx_add_instrument(sx_t *x, const sx_inst_cfg_t *cfg) {
   in->cfg = *cfg;
   in->cfg.spec = in->spec;
   in->perp = in->spec->kind == INST_LINEAR_PERP;
+  in->base_asset = x->perp ? -1 : acct_asset_find(x->acct, in->spec->base);
   x->slot[cfg->inst] = (int32_t)x->nins;
   x->ins[x->nins++] = in;
   return LOB_OK;
@@ -194,8 +196,17 @@ static lob_status_t push_funding(sx_t *x, const sx_funding_rec_t *r) {
   return LOB_OK;
 }
 
+/* The earliest funding time still to settle. */
+static void fund_min_update(sx_t *x) {
+  x->fund_min = INT64_MAX;
+  for (size_t i = 0; i < x->nins; i++) {
+    const sx_inst_t *in = x->ins[i];
+    if (in->fund_next > in->fund_done && in->fund_next < x->fund_min) x->fund_min = in->fund_next;
+  }
+}
+
 lob_status_t sx_advance(sx_t *x, int64_t ts) {
-  if (!x->perp) return LOB_OK;
+  if (!x->perp || ts < x->fund_min) return LOB_OK;
   int any = 0;
   for (size_t i = 0; i < x->nins; i++) {
     sx_inst_t *in = x->ins[i];
@@ -220,6 +231,7 @@ lob_status_t sx_advance(sx_t *x, int64_t ts) {
     x->st.fundings++;
     any = 1;
   }
+  fund_min_update(x);
   return any ? sx_liq_check(x, ts) : LOB_OK;
 }
 
@@ -232,6 +244,7 @@ static lob_status_t liq_fill(sx_t *x, sx_inst_t *in, sx_liq_rec_t *rec, int side
   acct_fill_res_t res;
   lob_status_t st = acct_liquidate_fill(x->acct, &f, &res, &x->err);
   if (st) return st;
+  in->pos = res.position_after;
   rec->fee += res.liq_fee + res.fee;
   rec->realized_pnl += res.realized_pnl;
   if (!rec->first_px) rec->first_px = px;
@@ -334,22 +347,35 @@ lob_status_t sx_liq_check(sx_t *x, int64_t ts) {
 static lob_status_t end_snapshot(sx_t *x, sx_inst_t *in, int64_t ts) {
   in->in_snapshot = 0;
   sx_queue_all(x, in);
-  return sx_match_cross(x, in, ts);
+  return sx_match_cross(x, in, 3, ts);
 }
 
 /* Without a published mark, a held position is marked at the mid. */
 static lob_status_t mid_mark(sx_t *x, sx_inst_t *in) {
-  if (acct_pos_size(x->acct, in->cfg.inst) == 0) return LOB_OK;
+  if (in->pos == 0) return LOB_OK;
+  int64_t b = 0, a = 0;
+  book_best(in->book, BOOK_BID, &b, NULL);
+  book_best(in->book, BOOK_ASK, &a, NULL);
+  if (b + a == in->mid_key) return LOB_OK; /* the same mid (or no book) */
   int64_t m = mid_money(in);
-  if (!m || m == in->mid_mark) return LOB_OK;
-  in->mid_mark = m;
+  if (!m) return LOB_OK;
+  in->mid_key = b + a;
   x->filled = 1; /* check liquidation */
   return acct_set_mark(x->acct, in->cfg.inst, m, 1, &x->err);
 }
 
+/* Our orders after a book event on side s at px: consumption forgotten,
+ * queues of side s told, our other side checked for a crossing. Written
+ * with the cheap emptiness tests first: this runs for most events. */
+static inline lob_status_t book_event(sx_t *x, sx_inst_t *in, int s, int64_t px, int bbo, int64_t ts) {
+  if (in->cons[s].n) sx_cons_reset(in, s, px, bbo);
+  if (in->rest[s].n) sx_queue_level(x, in, s, px, bbo);
+  return in->rest[1 - s].n ? sx_match_cross(x, in, 1 << (1 - s), ts) : LOB_OK;
+}
+
 lob_status_t sx_on_market(sx_t *x, const ev_t *e) {
-  lob_status_t st = sx_advance(x, e->exch_ts);
-  if (st) return st;
+  lob_status_t st;
+  if (e->exch_ts >= x->fund_min && (st = sx_advance(x, e->exch_ts))) return st;
   sx_inst_t *in = sx_inst(x, e->inst);
   if (!in) return LOB_OK;
   int64_t ts = e->exch_ts;
@@ -364,25 +390,18 @@ lob_status_t sx_on_market(sx_t *x, const ev_t *e) {
       break;
     case EV_SNAPSHOT:
       if ((st = book_apply(in->book, e))) return st;
-      if (!in->in_snapshot && s >= 0) { /* a level without a clear: as a depth update */
-        sx_cons_reset(in, s, e->price, 0);
-        sx_queue_level(x, in, s, e->price, 0);
-        st = sx_match_cross(x, in, ts);
-      }
+      if (!in->in_snapshot && s >= 0) st = book_event(x, in, s, e->price, 0, ts); /* no clear: a depth update */
       break;
     case EV_DEPTH:
     case EV_BBO:
       if ((st = book_apply(in->book, e))) return st;
-      if (s < 0) break;
-      sx_cons_reset(in, s, e->price, e->kind == EV_BBO);
-      sx_queue_level(x, in, s, e->price, e->kind == EV_BBO);
-      st = sx_match_cross(x, in, ts);
+      if (s >= 0) st = book_event(x, in, s, e->price, e->kind == EV_BBO, ts);
       break;
     case EV_TRADE:
       if (e->price <= 0) break;
       if ((st = sx_match_trade(x, in, e))) return st;
       in->last_px = e->price;
-      st = sx_trigger_stops(x, in, TRIG_LAST, e->price, ts);
+      if (in->stops.n) st = sx_trigger_stops(x, in, TRIG_LAST, e->price, ts);
       break;
     case EV_MARK_PRICE:
       if (e->price <= 0) break;
@@ -395,7 +414,10 @@ lob_status_t sx_on_market(sx_t *x, const ev_t *e) {
       break;
     case EV_FUNDING:
       in->fund_rate = e->price;
-      if (e->qty > in->fund_done) in->fund_next = e->qty;
+      if (e->qty > in->fund_done) {
+        in->fund_next = e->qty;
+        fund_min_update(x);
+      }
       break;
     default:
       break;

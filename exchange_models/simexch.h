@@ -10,7 +10,9 @@
  * (account.h); this module tells it what happened and asks what is allowed.
  *
  * Every change of every order is emitted as an ord_update_t with exch_ts
- * set (local_ts is left 0: delivery latency is the engine's). A refusal is
+ * set (local_ts is left 0: delivery latency is the engine's) and
+ * position_after the position after it (perp signed lots; spot the base
+ * balance in lots, rounded), whether or not it is a fill. A refusal is
  * an update, never a return status: REJECTED for a refused new order, the
  * order's unchanged status with rejected_op set for a refused cancel/amend.
  * Return statuses are for bugs and out-of-memory only; LOB_EINVARIANT (an
@@ -35,7 +37,27 @@
  *    CANCELLED with reason REDUCE_ONLY_WOULD_INCREASE.
  *  - Stops trigger on the first last-trade (or mark) price at or beyond the
  *    trigger (buy: >=, sell: <=), including the last price known when the
- *    stop is accepted; untriggered they rest as NEW and lock nothing.
+ *    stop is accepted; untriggered they rest as NEW and lock nothing. A
+ *    triggered stop that is then refused (balance, band, post-only) ends
+ *    CANCELLED with the reason (it was NEW already).
+ *  - A cancel/amend of an unknown id: status REJECTED, reason
+ *    UNKNOWN_ORDER, rejected_op set (read rejected_op before status).
+ *  - Passive fills: a trade's quantity is shared among our orders it
+ *    reaches, best price first (through our price: whatever the queue; at
+ *    it: past the queue); a trade with no aggressor side reaches both
+ *    sides. A book event on one side checks our orders on the other side
+ *    for a crossing (filled in full at our price). During a snapshot
+ *    (EV_CLEAR .. batch end) queues are left alone; then each sees its level.
+ *  - Funding is booked once per funding time, before the first event or
+ *    request at or after it, at the last EV_MARK_PRICE (else the mid,
+ *    counted in funding_mid_fallbacks). Without mark prices, a held
+ *    position is marked at the mid at every batch end.
+ *  - Liquidation (account says equity < maintenance margin, checked after
+ *    marks, fills and funding): the instrument's orders are CANCELLED
+ *    (LIQUIDATION), the position closes against the book with the account's
+ *    liquidation fee and no trading fee, the rest at the last level's price
+ *    (or the mark on an empty book); cross: every cross position of the
+ *    venue. Its fills are emitted with id SX_LIQ_ORDER_ID.
  */
 #ifndef LOB_SIMEXCH_H
 #define LOB_SIMEXCH_H

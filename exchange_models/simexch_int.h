@@ -52,9 +52,12 @@ typedef struct {
   sx_ovec_t stops;
   sx_cvec_t cons[2];
   int in_snapshot;    /* an EV_CLEAR was seen, levels are still arriving */
+  int64_t pos;        /* perpetual position after our last fill (lots) */
+  int base_asset;     /* spot: the account's index of the base asset */
   int64_t last_px;    /* last trade, ticks; 0 none */
   int64_t mark;       /* last EV_MARK_PRICE, 1e-8; 0 none */
-  int64_t mid_mark;   /* last mid passed to the account as mark; 0 none */
+  int64_t mid_key;    /* best bid + best ask (ticks) of the last mid passed to
+                         the account as mark; 0 none */
   int64_t fund_rate;  /* 1e-18, latest */
   int64_t fund_next;  /* next funding time, ns; 0 none */
   int64_t fund_done;  /* last funding time settled, ns */
@@ -70,6 +73,7 @@ struct sx {
   int32_t *slot; /* run index -> ins index, -1 none */
   size_t nslot;
   uint64_t seq;
+  int64_t fund_min; /* earliest pending funding time, INT64_MAX if none */
   book_level_t *lv; /* scratch for book walks */
   size_t lvcap;
   sx_liq_rec_t *liqs;
@@ -125,11 +129,15 @@ lob_status_t sx_fill(sx_t *x, sx_inst_t *in, sx_ord_t *o, int64_t px, int64_t q,
 /* Releases what o holds and emits its end (status, reason); the caller
  * removes it from its container. */
 lob_status_t sx_end(sx_t *x, sx_inst_t *in, sx_ord_t *o, int status, int reason, int64_t ts);
+/* The position every update reports: perp signed lots, spot base total
+ * in lots (rounded). */
+int64_t sx_pos_now(const sx_t *x, const sx_inst_t *in);
 void sx_emit_order(sx_t *x, const sx_inst_t *in, const sx_ord_t *o, int reason, int rejected_op,
                    int64_t ts);
 /* Passive matching of a trade and of the book crossing our orders. */
 lob_status_t sx_match_trade(sx_t *x, sx_inst_t *in, const ev_t *e);
-lob_status_t sx_match_cross(sx_t *x, sx_inst_t *in, int64_t ts);
+/* sides: bit s set = check our orders of side index s. */
+lob_status_t sx_match_cross(sx_t *x, sx_inst_t *in, int sides, int64_t ts);
 /* Queue upkeep after a book event on side s at px (BBO: every order at px
  * or better); after a snapshot: every order. */
 void sx_queue_level(sx_t *x, sx_inst_t *in, int s, int64_t px, int bbo);

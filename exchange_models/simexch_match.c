@@ -247,7 +247,27 @@ lob_status_t sx_take(sx_t *x, sx_inst_t *in, sx_ord_t *o, int64_t limit, int64_t
 
 /* ---- updates, fills, ends ------------------------------------------------------ */
 
-static void upd_base(const sx_inst_t *in, const sx_ord_t *o, int64_t ts, ord_update_t *u) {
+/* Spot base balance (1e-8) in lots of the data grid, rounded. */
+static int64_t base_lots(const inst_spec_t *sp, int64_t base) {
+  int64_t v = 0;
+  if (sp->qty_scale <= FX_MONEY_SCALE) {
+    if (fx_muldiv(base, 1, sp->lot * fx_pow10[FX_MONEY_SCALE - sp->qty_scale], &v)) return 0;
+  } else if (fx_muldiv(base, fx_pow10[sp->qty_scale - FX_MONEY_SCALE], sp->lot, &v)) {
+    return 0;
+  }
+  return v;
+}
+
+int64_t sx_pos_now(const sx_t *x, const sx_inst_t *in) {
+  if (!in) return 0;
+  if (x->perp) return in->pos;
+  acct_asset_view_t v;
+  if (in->base_asset < 0 || acct_asset_view(x->acct, in->base_asset, &v)) return 0;
+  return base_lots(in->spec, v.total);
+}
+
+static void upd_base(const sx_t *x, const sx_inst_t *in, const sx_ord_t *o, int64_t ts,
+                     ord_update_t *u) {
   memset(u, 0, sizeof *u);
   u->id = o->id;
   u->inst = in->cfg.inst;
@@ -258,12 +278,13 @@ static void upd_base(const sx_inst_t *in, const sx_ord_t *o, int64_t ts, ord_upd
   u->qty = o->qty;
   u->cum_qty = o->cum;
   u->leaves_qty = o->status == OS_NEW || o->status == OS_PARTIAL ? o->qty - o->cum : 0;
+  u->position_after = sx_pos_now(x, in);
 }
 
 void sx_emit_order(sx_t *x, const sx_inst_t *in, const sx_ord_t *o, int reason, int rejected_op,
                    int64_t ts) {
   ord_update_t u;
-  upd_base(in, o, ts, &u);
+  upd_base(x, in, o, ts, &u);
   u.reason = (uint8_t)reason;
   u.rejected_op = (uint8_t)rejected_op;
   x->emit(x->ctx, &u);
@@ -282,17 +303,6 @@ lob_status_t sx_end(sx_t *x, sx_inst_t *in, sx_ord_t *o, int status, int reason,
   else if (status == OS_FILLED) x->st.filled++;
   sx_emit_order(x, in, o, reason, OP_NONE, ts);
   return LOB_OK;
-}
-
-/* Spot base balance (1e-8) in lots of the data grid, rounded. */
-static int64_t base_lots(const inst_spec_t *sp, int64_t base) {
-  int64_t v = 0;
-  if (sp->qty_scale <= FX_MONEY_SCALE) {
-    if (fx_muldiv(base, 1, sp->lot * fx_pow10[FX_MONEY_SCALE - sp->qty_scale], &v)) return 0;
-  } else if (fx_muldiv(base, fx_pow10[sp->qty_scale - FX_MONEY_SCALE], sp->lot, &v)) {
-    return 0;
-  }
-  return v;
 }
 
 lob_status_t sx_fill(sx_t *x, sx_inst_t *in, sx_ord_t *o, int64_t px, int64_t q, int maker,
@@ -330,6 +340,7 @@ lob_status_t sx_fill(sx_t *x, sx_inst_t *in, sx_ord_t *o, int64_t px, int64_t q,
   o->locked -= share;
   o->lock_qty = q >= o->lock_qty ? 0 : o->lock_qty - q;
   o->cum += q;
+  if (x->perp) in->pos = res.position_after;
   *filled = q;
   x->filled = 1;
   x->st.fills++;
@@ -346,13 +357,12 @@ lob_status_t sx_fill(sx_t *x, sx_inst_t *in, sx_ord_t *o, int64_t px, int64_t q,
     *done = 1;
   }
   ord_update_t u;
-  upd_base(in, o, ts, &u);
+  upd_base(x, in, o, ts, &u);
   u.maker = (uint8_t)maker;
   u.last_px = px;
   u.last_qty = q;
   u.fee = res.fee;
   u.realized_pnl = res.realized_pnl;
-  u.position_after = x->perp ? res.position_after : base_lots(in->spec, res.base_after);
   x->emit(x->ctx, &u);
   return LOB_OK;
 }
@@ -400,9 +410,10 @@ lob_status_t sx_match_trade(sx_t *x, sx_inst_t *in, const ev_t *e) {
   return st;
 }
 
-lob_status_t sx_match_cross(sx_t *x, sx_inst_t *in, int64_t ts) {
+lob_status_t sx_match_cross(sx_t *x, sx_inst_t *in, int sides, int64_t ts) {
   for (int s = 0; s < 2; s++) {
     sx_ovec_t *v = &in->rest[s];
+    if (!(sides & (1 << s))) continue;
     while (v->n > 0) {
       sx_ord_t *o = &v->v[0];
       int64_t best;

@@ -21,6 +21,7 @@ static void reject_req(sx_t *x, const ord_req_t *r, int reason, int64_t ts) {
   u.exch_ts = ts;
   u.price = r->price;
   u.qty = r->qty;
+  u.position_after = sx_pos_now(x, sx_inst(x, r->inst));
   x->st.rejected++;
   x->emit(x->ctx, &u);
 }
@@ -35,6 +36,7 @@ static void reject_op(sx_t *x, uint16_t inst, uint64_t id, int op, int64_t ts) {
   u.reason = RJ_UNKNOWN_ORDER;
   u.rejected_op = (uint8_t)op;
   u.exch_ts = ts;
+  u.position_after = sx_pos_now(x, sx_inst(x, inst));
   if (op == OP_CANCEL) x->st.cancel_rejected++;
   else x->st.amend_rejected++;
   x->emit(x->ctx, &u);

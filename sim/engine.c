@@ -71,10 +71,12 @@ static lob_status_t schedule_request(eng_t *g, uint16_t inst, int op, evq_item_t
       u->rejected_op = (uint8_t)op;
     }
     u->position_after = g->pos[inst];
+    g->inflight++;
     return evq_push(g->q, &r);
   }
   it->cls = ENG_EXCH_ORDER;
   it->time = eng_fifo(&m->last_req, g->now + lat);
+  g->inflight++;
   return evq_push(g->q, it);
 }
 
@@ -146,6 +148,7 @@ static void on_emit(void *ctx, const ord_update_t *u) {
   it.time = eng_fifo(&m->last_resp, u->exch_ts + lat);
   it.u.upd.local_ts = it.time;
   g->emitted++;
+  g->inflight++;
   lob_status_t st = evq_push(g->q, &it);
   if (st != LOB_OK) eng_fail(g, st, "out of memory scheduling an order update");
 }
@@ -234,6 +237,8 @@ static lob_status_t local_data(eng_t *g, mkt_t *m, const ev_t *e) {
 
 /* --- the loop ----------------------------------------------------------------- */
 
+#define ENG_DRAIN_STEPS 100000
+
 /* Candidate next step. */
 typedef struct {
   int64_t time;
@@ -242,64 +247,42 @@ typedef struct {
   int src; /* 0 exchange cursor, 1 local cursor, 2 queue */
 } pick_t;
 
+/* The fixed order of engine.h: time, class, market; queue items (whose own
+ * order is kept by the queue) after cursors of the same time and class. */
 static int before(const pick_t *a, const pick_t *b) {
   if (a->time != b->time) return a->time < b->time;
   if (a->cls != b->cls) return a->cls < b->cls;
-  return a->market < b->market; /* queue items (market ignored) come after by src */
+  if (a->market != b->market) return a->market < b->market;
+  return a->src < b->src;
 }
 
-static lob_status_t step(eng_t *g, int *done) {
-  pick_t best = {0}, p;
-  int have = 0;
-  lob_status_t st;
-  for (size_t i = 0; i < g->nm; i++) {
-    mkt_t *m = &g->m[i];
-    const ev_t *e;
-    if ((st = cur_peek(&m->xc, &e, &g->ferr)) != LOB_OK) return eng_fail(g, st, NULL);
-    if (e && !g->data_done) {
-      p = (pick_t){e->exch_ts > m->xc.clock ? e->exch_ts : m->xc.clock, ENG_EXCH_DATA, i, 0};
-      if (!have || before(&p, &best)) best = p, have = 1;
-    }
-    if ((st = cur_peek(&m->lc, &e, &g->ferr)) != LOB_OK) return eng_fail(g, st, NULL);
-    if (e && !g->data_done) {
-      p = (pick_t){e->local_ts > m->lc.clock ? e->local_ts : m->lc.clock, ENG_LOCAL_DATA, i, 1};
-      if (!have || before(&p, &best)) best = p, have = 1;
-    }
-  }
-  const evq_item_t *top = evq_peek(g->q);
-  if (top) {
-    p = (pick_t){top->time, (int)top->cls, g->nm, 2};
-    if (!have || before(&p, &best)) best = p, have = 1;
-  }
-  if (!have) {
-    *done = 1;
-    return LOB_OK;
-  }
-  if (best.src != 2 && best.time > g->cfg->end) {
-    /* Past the window: the data ends here for the strategy. */
-    g->data_done = 1;
-    return LOB_OK;
-  }
-  if (best.src == 0) {
-    mkt_t *m = &g->m[best.market];
-    const ev_t *e = &m->xc.blk[m->xc.pos++];
-    m->xc.clock = best.time;
-    g->events++;
-    return exch_data(g, m, e, best.time);
-  }
-  if (best.src == 1) {
-    mkt_t *m = &g->m[best.market];
-    const ev_t *e = &m->lc.blk[m->lc.pos++];
-    m->lc.clock = best.time;
-    g->now = g->ctx.now = best.time;
-    if (!g->live && best.time >= g->cfg->start) eng_go_live(g, best.time);
-    return local_data(g, m, e);
-  }
+/* The cursor's candidate: its next event at the time already reached on its
+ * side if the file steps back. */
+static int cur_pick(eng_t *g, size_t i, int local, pick_t *p) {
+  cur_t *c = local ? &g->m[i].lc : &g->m[i].xc;
+  if (!c->head || g->data_done) return 0;
+  int64_t t = local ? c->head->local_ts : c->head->exch_ts;
+  p->time = t > c->clock ? t : c->clock;
+  p->cls = local ? ENG_LOCAL_DATA : ENG_EXCH_DATA;
+  p->market = i;
+  p->src = local;
+  return 1;
+}
+
+/* Moves the cursor past its head and loads the next one. */
+static lob_status_t cur_next(eng_t *g, cur_t *c) {
+  c->pos++;
+  lob_status_t st = cur_peek(c, &c->head, &g->ferr);
+  return st == LOB_OK ? LOB_OK : eng_fail(g, st, NULL);
+}
+
+static lob_status_t run_queue_item(eng_t *g) {
   evq_item_t it;
+  lob_status_t st;
   evq_pop(g->q, &it);
   switch (it.cls) {
-    case ENG_EXCH_ORDER: return exch_order(g, &it);
-    case ENG_LOCAL_RESP: g->now = g->ctx.now = it.time; return local_resp(g, &it);
+    case ENG_EXCH_ORDER: g->inflight--; return exch_order(g, &it);
+    case ENG_LOCAL_RESP: g->inflight--; g->now = g->ctx.now = it.time; return local_resp(g, &it);
     case ENG_TIMER:
       if (g->data_done || g->stopped) return LOB_OK; /* no timers after the data */
       g->now = g->ctx.now = it.time;
@@ -317,29 +300,86 @@ static lob_status_t step(eng_t *g, int *done) {
   return LOB_OK;
 }
 
+/* One step: the earliest candidate; for a data cursor, a run of its events
+ * for as long as each is still before every other candidate and nothing was
+ * scheduled meanwhile (a strategy order or an exchange update ends the run,
+ * so the order of engine.h holds exactly). */
+static lob_status_t step(eng_t *g, int *done) {
+  pick_t best = {0}, second = {0}, p = {0};
+  int have = 0, have2 = 0;
+  for (size_t i = 0; i < g->nm; i++)
+    for (int local = 0; local < 2; local++) {
+      if (!cur_pick(g, i, local, &p)) continue;
+      if (!have || before(&p, &best)) {
+        if (have) second = best, have2 = 1;
+        best = p, have = 1;
+      } else if (!have2 || before(&p, &second)) {
+        second = p, have2 = 1;
+      }
+    }
+  const evq_item_t *top = evq_peek(g->q);
+  if (top) {
+    p = (pick_t){top->time, (int)top->cls, g->nm, 2};
+    if (!have || before(&p, &best)) {
+      if (have) second = best, have2 = 1;
+      best = p, have = 1;
+    } else if (!have2 || before(&p, &second)) {
+      second = p, have2 = 1;
+    }
+  }
+  if (!have) {
+    *done = 1;
+    return LOB_OK;
+  }
+  if (best.src == 2) return run_queue_item(g);
+  if (best.time > g->cfg->end) {
+    /* Past the window: the data ends here for the strategy. */
+    g->data_done = 1;
+    return LOB_OK;
+  }
+  mkt_t *m = &g->m[best.market];
+  cur_t *c = best.src ? &m->lc : &m->xc;
+  uint64_t pushes = evq_size(g->q) + g->emitted + g->orders;
+  lob_status_t st;
+  for (;;) {
+    const ev_t *e = c->head;
+    c->clock = best.time;
+    if (best.src == 0) {
+      g->events++;
+      st = exch_data(g, m, e, best.time);
+    } else {
+      g->now = g->ctx.now = best.time;
+      if (!g->live && best.time >= g->cfg->start) eng_go_live(g, best.time);
+      st = local_data(g, m, e);
+    }
+    if (st != LOB_OK) return st;
+    if ((st = cur_next(g, c)) != LOB_OK) return st;
+    if (evq_size(g->q) + g->emitted + g->orders != pushes) return LOB_OK;
+    if (!cur_pick(g, best.market, best.src, &best) || best.time > g->cfg->end) return LOB_OK;
+    if (have2 && !before(&best, &second)) return LOB_OK;
+  }
+}
+
 lob_status_t eng_loop(eng_t *g) {
   int done = 0;
   lob_status_t st;
   while (!done) {
     if ((st = step(g, &done)) != LOB_OK) return st;
-    if (g->data_done && !g->stopped) {
-      /* The market data is over: the strategy stops (its last orders, such
-       * as a cancel-all, still travel and are recorded, but its callbacks
-       * no longer fire). */
+    if (!g->data_done) {
+      int any = 0;
+      for (size_t i = 0; i < g->nm && !any; i++) any = g->m[i].xc.head || g->m[i].lc.head;
+      if (!any) g->data_done = 1;
+    }
+    /* A strategy that answers every update with a new order would keep the
+     * drain going for ever: after ENG_DRAIN_STEPS it is stopped anyway. */
+    if (g->data_done && !g->stopped && g->drain_steps++ > ENG_DRAIN_STEPS) g->inflight = 0;
+    if (g->data_done && !g->stopped && g->inflight == 0) {
+      /* The market data is over and every update in flight has reached the
+       * strategy: it stops. What it sends from on_stop (a cancel-all) still
+       * travels and is recorded, but its callbacks no longer fire. */
       if (g->live && g->sd->on_stop) g->sd->on_stop(g->ss, &g->ctx);
       g->stopped = 1;
       if (g->failed) return g->failed;
-    }
-    if (!done) {
-      int all_done = 1;
-      for (size_t i = 0; i < g->nm; i++) {
-        const ev_t *e;
-        if ((st = cur_peek(&g->m[i].xc, &e, &g->ferr)) != LOB_OK) return eng_fail(g, st, NULL);
-        if (e) all_done = 0;
-        if ((st = cur_peek(&g->m[i].lc, &e, &g->ferr)) != LOB_OK) return eng_fail(g, st, NULL);
-        if (e) all_done = 0;
-      }
-      if (all_done) g->data_done = 1;
     }
   }
   return LOB_OK;
@@ -350,7 +390,9 @@ lob_status_t eng_open_markets(eng_t *g) {
   for (size_t i = 0; i < g->nm; i++) {
     mkt_t *m = &g->m[i];
     if ((st = cur_open(&m->xc, m->cfg->data, &g->ferr)) != LOB_OK ||
-        (st = cur_open(&m->lc, m->cfg->data, &g->ferr)) != LOB_OK)
+        (st = cur_open(&m->lc, m->cfg->data, &g->ferr)) != LOB_OK ||
+        (st = cur_peek(&m->xc, &m->xc.head, &g->ferr)) != LOB_OK ||
+        (st = cur_peek(&m->lc, &m->lc.head, &g->ferr)) != LOB_OK)
       return st;
     m->spec = lobf_meta(m->xc.r)->spec;
     memcpy(m->events_sha256, lobf_meta(m->xc.r)->events_sha256, 32);

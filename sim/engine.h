@@ -22,6 +22,9 @@
  *   ENG_TIMER       the strategy's timer (it sees everything of its instant)
  *   ENG_SAMPLE      an equity sample (after everything of its instant)
  *
+ * When the data ends, timers and samples stop; requests and updates still in
+ * flight are delivered; then the strategy's on_stop runs, and what it sends
+ * then (a cancel-all) is carried out and recorded without further callbacks.
  * A data file's times that step backwards are applied at the time already
  * reached on that side (the clock never goes back); the import counted them.
  * Nothing here reads the wall clock or an unseeded random source.

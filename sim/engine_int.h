@@ -19,6 +19,7 @@ typedef struct {
   lobf_reader_t *r;
   const ev_t *blk;
   size_t n, pos;
+  const ev_t *head; /* the next event (blk + pos), NULL at the end */
   int done;
   int64_t clock; /* time reached on this side: never goes back */
 } cur_t;
@@ -58,6 +59,8 @@ typedef struct {
   int cur_op;       /* ord_op_t being handled by the exchange (for response latency) */
   int64_t now;      /* local time */
   uint64_t emitted; /* updates emitted by the venues so far */
+  uint64_t inflight; /* requests and updates scheduled, not yet delivered */
+  uint64_t drain_steps; /* steps taken since the data ended */
   int live;         /* the strategy has started (start of the window reached) */
   int data_done, stopped;
   uint64_t events, orders, updates, fills, samples;
