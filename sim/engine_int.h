@@ -77,6 +77,8 @@ const char *eng_fee_asset(const eng_t *g, const mkt_t *m, const ord_update_t *u)
 /* Starts the strategy at local time t (on_start, first timer, first sample). */
 void eng_go_live(eng_t *g, int64_t t);
 lob_status_t eng_sample(eng_t *g, int64_t t);
+/* Venue vi's value in its quote asset, 1e-8 (see equity.csv). */
+lob_status_t eng_venue_equity(eng_t *g, size_t vi, int64_t *eq);
 lob_status_t eng_loop(eng_t *g);
 lob_status_t eng_open_markets(eng_t *g);
 void eng_close_markets(eng_t *g);

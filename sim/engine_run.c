@@ -71,7 +71,7 @@ static int64_t mid_1e8(const eng_t *g, size_t i) {
 
 /* The value of venue v in its quote asset (1e-8): perpetual: wallet +
  * unrealized PnL; spot: quote balance + every base balance at its mid. */
-static lob_status_t venue_equity(eng_t *g, size_t vi, int64_t *eq) {
+lob_status_t eng_venue_equity(eng_t *g, size_t vi, int64_t *eq) {
   ven_t *v = &g->v[vi];
   if (acct_kind(v->acct) == ACCT_PERP) {
     acct_totals_t t;
@@ -145,7 +145,7 @@ lob_status_t eng_sample(eng_t *g, int64_t t) {
       p += snprintf(p, (size_t)(end - p), ",%s", a1);
     }
     int64_t eq;
-    if ((st = venue_equity(g, vi, &eq)) != LOB_OK) return eng_fail(g, st, NULL);
+    if ((st = eng_venue_equity(g, vi, &eq)) != LOB_OK) return eng_fail(g, st, NULL);
     total += eq;
     fx_format(eq, FX_MONEY_SCALE, FX_MONEY_SCALE, a1, sizeof a1);
     p += snprintf(p, (size_t)(end - p), ",%s", a1);

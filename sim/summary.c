@@ -23,7 +23,8 @@ static json_t *hexj(const uint8_t *d) {
 lob_status_t eng_write_summary(eng_t *g, const eng_result_t *res) {
   const runcfg_t *c = g->cfg;
   json_t *o = json_object(), *cfg = json_object(), *inputs = json_array(), *venues = json_array();
-  int64_t realized = 0, fees = 0, funding = 0, liq_fees = 0, equity = 0;
+  json_t *tot = json_object(); /* per asset: amounts of different assets never add */
+  int64_t equity = 0;
   uint64_t liqs = 0, mid_fallbacks = 0;
   json_object_set_new(o, "run_id", json_string(res->run_id));
   json_object_set_new(o, "lobsim_version", json_string("0.1"));
@@ -74,10 +75,22 @@ lob_status_t eng_write_summary(eng_t *g, const eng_result_t *res) {
       json_object_set_new(ao, "funding", money(av.funding));
       json_object_set_new(ao, "liquidation_fees", money(av.liq_fees));
       json_object_set_new(bal, av.name, ao);
-      realized += av.realized_pnl;
-      fees += av.fees;
-      funding += av.funding;
-      liq_fees += av.liq_fees;
+      json_t *t = json_object_get(tot, av.name);
+      int64_t prev[4] = {0, 0, 0, 0};
+      if (t) {
+        static const char *const K[4] = {"realized_pnl", "fees", "funding", "liquidation_fees"};
+        for (int k = 0; k < 4; k++) {
+          const char *txt = json_string_value(json_object_get(t, K[k]));
+          if (txt) fx_parse(txt, strlen(txt), FX_MONEY_SCALE, &prev[k]);
+        }
+      } else {
+        t = json_object();
+        json_object_set_new(tot, av.name, t);
+      }
+      json_object_set_new(t, "realized_pnl", money(prev[0] + av.realized_pnl));
+      json_object_set_new(t, "fees", money(prev[1] + av.fees));
+      json_object_set_new(t, "funding", money(prev[2] + av.funding));
+      json_object_set_new(t, "liquidation_fees", money(prev[3] + av.liq_fees));
     }
     json_object_set_new(vo, "balances", bal);
     sx_stats_t ss;
@@ -89,21 +102,18 @@ lob_status_t eng_write_summary(eng_t *g, const eng_result_t *res) {
     json_object_set_new(vo, "rejected_orders", json_integer((json_int_t)ss.rejected));
     json_array_append_new(venues, vo);
   }
-  /* Final equity from the last equity sample's definition. */
+  /* Final equity as equity.csv defines it (perpetual: wallet + unrealized
+   * PnL; spot: quote + base at the mid), summed over venues in their quote
+   * asset. */
   for (size_t vi = 0; vi < g->nv; vi++) {
-    if (acct_kind(g->v[vi].acct) == ACCT_PERP) {
-      acct_totals_t t;
-      if (acct_totals(g->v[vi].acct, &t, &g->ferr) == LOB_OK) equity += t.equity;
-    }
+    int64_t eq;
+    if (eng_venue_equity(g, vi, &eq) == LOB_OK) equity += eq;
   }
   json_object_set_new(o, "venues", venues);
-  json_object_set_new(o, "realized_pnl", money(realized));
-  json_object_set_new(o, "fees", money(fees));
-  json_object_set_new(o, "funding", money(funding));
-  json_object_set_new(o, "liquidation_fees", money(liq_fees));
+  json_object_set_new(o, "totals_by_asset", tot);
   json_object_set_new(o, "liquidations", json_integer((json_int_t)liqs));
   json_object_set_new(o, "funding_used_mid", json_integer((json_int_t)mid_fallbacks));
-  json_object_set_new(o, "final_equity_perp", money(equity));
+  json_object_set_new(o, "final_equity", money(equity));
   json_object_set_new(o, "output_digest", hexj(res->output_digest));
   char path[1200], tmp[1210];
   snprintf(path, sizeof path, "%s/summary.json", res->run_dir);
