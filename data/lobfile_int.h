@@ -44,6 +44,14 @@ enum { LOBF_LAYOUT_RAW = 0, LOBF_LAYOUT_PLANES = 1 };
 enum { LOBF_SEG_STORED = 0, LOBF_SEG_DEFLATE = 1, LOBF_SEG_SPARSE = 2, LOBF_SEG_BITS = 3 };
 #define LOBF_SPARSE_POS 0xFFFFFFu /* sparse entry: position bits; value above */
 
+/* Byte-plane loops are simple enough to vectorise, which gcc only does at
+ * -O2 when asked (clang does it anyway). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define LOBF_VEC __attribute__((optimize("tree-vectorize")))
+#else
+#define LOBF_VEC
+#endif
+
 /* Size of the version 1 header, CRC included. */
 size_t lobf__header_size(void);
 

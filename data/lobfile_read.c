@@ -58,7 +58,7 @@ typedef struct {
 } cur_t;
 
 /* One segment of n bytes at c: *data points into the input (stored) or at
- * dst, where it was inflated. 0 on success, -1 if malformed. */
+ * dst, where it was expanded. 0 on success, -1 if malformed. */
 static int dec_segment(lobf_dec_t *d, cur_t *c, size_t n, uint8_t *dst, const uint8_t **data) {
   if (c->len - c->pos < 1) return -1;
   uint8_t method = c->p[c->pos++];
@@ -97,16 +97,15 @@ static int dec_segment(lobf_dec_t *d, cur_t *c, size_t n, uint8_t *dst, const ui
     uint64_t v = c->p[c->pos];
     const uint8_t *q = c->p + c->pos + 1;
     if (n % 8 && q[nb - 1] >> (n % 8)) return -1;
-    size_t j = 0;
-    for (; j < n / 8; j++) {
-      uint64_t x = ((uint64_t)q[j] * 0x0101010101010101ull) & 0x8040201008040201ull;
+    size_t i = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    for (; i + 8 <= n; i += 8) { /* byte k of the word is bit k */
+      uint64_t x = ((uint64_t)q[i / 8] * 0x0101010101010101ull) & 0x8040201008040201ull;
       x = ((x + 0x7F7F7F7F7F7F7F7Full) >> 7 & 0x0101010101010101ull) * v;
-      memcpy(dst + 8 * j, &x, 8); /* little-endian: byte k is bit k */
+      memcpy(dst + i, &x, 8);
     }
-#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-    j = 0;
 #endif
-    for (size_t i = 8 * j; i < n; i++) dst[i] = (uint8_t)((q[i / 8] >> (i % 8) & 1) * v);
+    for (; i < n; i++) dst[i] = (uint8_t)((q[i / 8] >> (i % 8) & 1) * v);
     c->pos += 1 + nb;
     *data = dst;
     return 0;
@@ -127,17 +126,10 @@ static int dec_segment(lobf_dec_t *d, cur_t *c, size_t n, uint8_t *dst, const ui
   return 0;
 }
 
-/* The byte-plane loops below are simple enough to vectorise, which gcc
- * only does at -O2 when asked (clang does it anyway). */
-#if defined(__GNUC__) && !defined(__clang__)
-#define VEC __attribute__((optimize("tree-vectorize")))
-#else
-#define VEC
-#endif
-
 /* Column values [i0, i0 + m) from their w byte planes (portable path, and
  * the last < 16 events of a block). */
-static VEC void gather(uint64_t *t, const uint8_t *const *pl, unsigned w, size_t i0, size_t m) {
+static LOBF_VEC void gather(uint64_t *t, const uint8_t *const *pl, unsigned w, size_t i0,
+                            size_t m) {
   if (w == 0) {
     memset(t, 0, m * sizeof *t);
     return;
@@ -263,8 +255,8 @@ static void gather_sparse(uint64_t *out, const uint8_t *const *pl, unsigned w, s
 
 /* kind, flags, inst, spare of m events as little-endian words (bytes 40..47
  * of the record): kind and side from the tag, the rest XOR the block's. */
-static VEC void tails(uint64_t *tf, const uint64_t *ti, const uint64_t *ts, const uint8_t *tg,
-                      uint64_t tail0, size_t m) {
+static LOBF_VEC void tails(uint64_t *tf, const uint64_t *ti, const uint64_t *ts,
+                           const uint8_t *tg, uint64_t tail0, size_t m) {
   for (size_t i = 0; i < m; i++)
     tf[i] = tail0 ^ (tf[i] << 10 | ti[i] << 16 | ts[i] << 32 | (tg[i] & 15u) |
                      (uint64_t)(tg[i] & 0x30u) << 4);

@@ -68,9 +68,19 @@ void lobf__enc_destroy(lobf_enc_t **pp) {
   *pp = NULL;
 }
 
-static size_t count_zeros(const uint8_t *p, size_t n) {
-  size_t z = 0;
-  for (size_t i = 0; i < n; i++) z += p[i] == 0;
+/* Zero bytes of p, its first non-zero byte (*v, 0 if none) and whether
+ * every byte is 0 or *v. Vectorised, like the reader's plane loops. */
+static LOBF_VEC size_t plane_stats(const uint8_t *p, size_t n, uint8_t *v, int *two) {
+  size_t i = 0;
+  while (i < n && !p[i]) i++;
+  uint8_t val = i < n ? p[i] : 0;
+  size_t z = i, other = 0;
+  for (; i < n; i++) {
+    z += p[i] == 0;
+    other += (p[i] != 0) & (p[i] != val);
+  }
+  *v = val;
+  *two = other == 0;
   return z;
 }
 
@@ -92,13 +102,9 @@ static void enc_segment(lobf_enc_t *c, const uint8_t *src, size_t len) {
     c->pos += 1 + len;
     return;
   }
-  size_t zeros = count_zeros(src, len), nz = len - zeros;
-  uint8_t v = 0;
-  int two = 1; /* every byte is 0 or v */
-  for (size_t i = 0; i < len; i++) {
-    if (src[i] && !v) v = src[i];
-    two &= src[i] == 0 || src[i] == v;
-  }
+  uint8_t v;
+  int two; /* every byte is 0 or v */
+  size_t zeros = plane_stats(src, len, &v, &two), nz = len - zeros;
   size_t best = 1 + len, slen = 5 + 4 * nz, blen = 2 + (len + 7) / 8;
   int method = LOBF_SEG_STORED;
   if (slen < best) best = slen, method = LOBF_SEG_SPARSE;

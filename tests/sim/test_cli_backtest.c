@@ -142,10 +142,9 @@ static void test_two_venues(void **state) {
 
 static void test_bad_config(void **state) {
   (void)state;
-  char d[1200];
-  assert_int_not_equal(backtest("configs/quoter-binance-perp.ini", "--set strategy.qtty=1", d,
-                                sizeof d),
-                       0);
+  char d[1200], sets[1400];
+  snprintf(sets, sizeof sets, "--set market.perp.data=%s/perp.lob --set strategy.qtty=1", tmp);
+  assert_int_not_equal(backtest("configs/quoter-binance-perp.ini", sets, d, sizeof d), 0);
   assert_non_null(strstr(slurp("%s/bt.err", tmp), "qtty"));
   assert_int_not_equal(backtest("/nonexistent.ini", "", d, sizeof d), 0);
   assert_int_equal(tu_system("%s backtest --help >/dev/null", tu_prog()), 0);
