@@ -289,18 +289,18 @@ static lob_status_t set_slow(side_t *s, int64_t key, int64_t qty) {
   return LOB_OK;
 }
 
-/* The hot path: an update near the top of the book is a store and a bit
- * update; insert, update and delete run the same instructions (the branch
- * predictor cannot guess which comes next). Only a change at or before the
- * best branches (a tenth of the updates or less: most land behind the
- * best), and the rare cases: outside the window, an insert into an empty
- * window, a delete of the best whose word holds no other level. */
 /* Out of line, so that the hot path calls nothing and saves no registers. */
 static __attribute__((noinline)) lob_status_t best_from(side_t *s, uint64_t from) {
   s->wbest = next_set(s, from);
   return LOB_OK;
 }
 
+/* The hot path: an update near the top of the book is a store and a bit
+ * update; insert, update and delete run the same instructions (the branch
+ * predictor cannot guess which comes next). Only a change at or before the
+ * best branches (a tenth of the updates or less: most land behind the
+ * best), and the rare cases: outside the window, an insert into an empty
+ * window, a delete of the best whose word holds no other level. */
 static inline lob_status_t set_key(side_t *s, int64_t key, int64_t qty) {
   uint64_t i = koff(s, key), wbest = s->wbest;
   if (__builtin_expect((i >= s->cap) | ((wbest == s->cap) & (qty != 0)), 0))
