@@ -46,6 +46,11 @@ lob_status_t eng_write_summary(eng_t *g, const eng_result_t *res) {
     json_object_set_new(in, "exchange", json_string(m->spec.exchange));
     json_object_set_new(in, "symbol", json_string(m->spec.symbol));
     json_object_set_new(in, "events_sha256", hexj(m->events_sha256));
+    if (m->spec.kind == INST_LINEAR_PERP)
+      json_object_set_new(in, "mark_price",
+                          json_string(meta->by_kind[EV_MARK_PRICE]
+                                          ? "from the data"
+                                          : "the mid: the data has no mark price"));
     for (uint32_t s = 0; s < meta->nsources; s++) {
       json_t *so = json_object();
       json_object_set_new(so, "name", json_string(meta->sources[s].name));
