@@ -13,21 +13,7 @@
 #include "../data/tardis_write.h"
 #include "cli_data.h"
 #include "cliutil.h"
-
-static lob_status_t make_dir(const char *dir, lob_err_t *err) {
-  char tmp[1024];
-  snprintf(tmp, sizeof tmp, "%s", dir);
-  for (char *p = tmp + 1; *p; p++) {
-    if (*p != '/') continue;
-    *p = '\0';
-    if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-      return lob_err_set(err, LOB_EIO, "%s: cannot create: %s", tmp, strerror(errno));
-    *p = '/';
-  }
-  if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-    return lob_err_set(err, LOB_EIO, "%s: cannot create: %s", tmp, strerror(errno));
-  return LOB_OK;
-}
+#include "runout.h"
 
 int cli_data_export(int argc, char **argv) {
   static const struct option opts[] = {{"format", required_argument, 0, 'f'},
@@ -68,7 +54,7 @@ int cli_data_export(int argc, char **argv) {
   }
   lobf_reader_t *r = NULL;
   tardis_writer_t *w = NULL;
-  if (make_dir(dir, &err) != LOB_OK || lobf_open(argv[optind], &r, &err) != LOB_OK) {
+  if (ro_mkdirs(dir, &err) != LOB_OK || lobf_open(argv[optind], &r, &err) != LOB_OK) {
     cli_fail("data export", &err, NULL);
     goto out;
   }
@@ -143,7 +129,7 @@ int cli_data_synth(int argc, char **argv) {
   inst_spec_t spec;
   if (inst_find(cli_instruments_dir(idir, sizeof idir), exchange, symbol, &spec, &err) != LOB_OK)
     return cli_fail("data synth", &err, NULL);
-  if (make_dir(dir, &err) != LOB_OK) return cli_fail("data synth", &err, NULL);
+  if (ro_mkdirs(dir, &err) != LOB_OK) return cli_fail("data synth", &err, NULL);
   synth_cfg_t cfg = {.seconds = (double)seconds,
                      .seed = (uint64_t)seed,
                      .spec = &spec,

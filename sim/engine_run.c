@@ -159,21 +159,6 @@ lob_status_t eng_sample(eng_t *g, int64_t t) {
 
 /* --- set-up ----------------------------------------------------------------- */
 
-static lob_status_t make_dirs(const char *dir, lob_err_t *err) {
-  char tmp[1024];
-  snprintf(tmp, sizeof tmp, "%s", dir);
-  for (char *p = tmp + 1; *p; p++) {
-    if (*p != '/') continue;
-    *p = '\0';
-    if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-      return lob_err_set(err, LOB_EIO, "%s: cannot create: %s", tmp, strerror(errno));
-    *p = '/';
-  }
-  if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-    return lob_err_set(err, LOB_EIO, "%s: cannot create: %s", tmp, strerror(errno));
-  return LOB_OK;
-}
-
 static lob_status_t setup_venues(eng_t *g) {
   const runcfg_t *c = g->cfg;
   lob_err_t *err = &g->ferr;
@@ -296,7 +281,7 @@ static lob_status_t choose_run_dir(eng_t *g, eng_result_t *res) {
     hex(d, h);
     snprintf(res->run_id, sizeof res->run_id, "%.24s-%.12s", c->strategy, h);
   }
-  lob_status_t st = make_dirs(c->output, &g->ferr);
+  lob_status_t st = ro_mkdirs(c->output, &g->ferr);
   if (st != LOB_OK) return st;
   /* A directory of the same name is never overwritten: a suffix is added. */
   char base[64];

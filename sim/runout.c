@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../core/fixed.h"
 
@@ -32,6 +33,21 @@ static lob_status_t put(ro_t *o, int which, const char *s, size_t n) {
   }
   EVP_DigestUpdate(o->h[which], s, n);
   return LOB_OK;
+}
+
+lob_status_t ro_mkdirs(const char *dir, lob_err_t *err) {
+  char tmp[1024];
+  if (strlen(dir) >= sizeof tmp) return lob_err_set(err, LOB_EINVAL, "%s: path too long", dir);
+  memcpy(tmp, dir, strlen(dir) + 1);
+  for (char *p = tmp + 1;; p++) {
+    int last = *p == '\0';
+    if (*p != '/' && !last) continue;
+    *p = '\0';
+    if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+      return lob_err_set(err, LOB_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+    if (last) return LOB_OK;
+    *p = '/';
+  }
 }
 
 lob_status_t ro_open(const char *dir, ro_t **out, lob_err_t *err) {

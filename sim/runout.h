@@ -18,6 +18,10 @@
 
 typedef struct ro ro_t;
 
+/* mkdir -p: creates dir and its missing parents (LOB_EIO naming the one
+ * that failed). Used for run directories and export folders. */
+lob_status_t ro_mkdirs(const char *dir, lob_err_t *err);
+
 lob_status_t ro_open(const char *dir, ro_t **out, lob_err_t *err);
 /* One row of orders.csv: an order submitted (u->status PENDING, local_ts =
  * the submit time) or one of its changes, at the time the strategy learns it. */

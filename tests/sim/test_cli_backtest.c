@@ -15,27 +15,12 @@
 
 static char tmp[1024];
 
-static const char *slurp(const char *fmt, ...) {
-  static char buf[1 << 17];
-  char path[1200];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(path, sizeof path, fmt, ap);
-  va_end(ap);
-  FILE *f = fopen(path, "r");
-  if (!f) return "";
-  size_t n = fread(buf, 1, sizeof buf - 1, f);
-  buf[n] = '\0';
-  fclose(f);
-  return buf;
-}
-
 /* Runs a backtest of CONFIG with extra --set options; returns its exit
  * status and leaves the printed run directory in rundir. */
 static int backtest(const char *config, const char *sets, char *rundir, size_t cap) {
   int rc = tu_system("%s backtest %s --set run.output=%s/runs %s >%s/bt.out 2>%s/bt.err",
                      tu_prog(), config, tmp, sets, tmp, tmp);
-  snprintf(rundir, cap, "%s", slurp("%s/bt.out", tmp));
+  snprintf(rundir, cap, "%s", tu_slurp("%s/bt.out", tmp));
   char *nl = strchr(rundir, '\n');
   if (nl) *nl = '\0';
   return rc;
@@ -70,7 +55,7 @@ static void test_perp_sample(void **state) {
                              "%s/fills.csv && cmp -s %s/equity.csv %s/equity.csv",
                              d1, d2, d1, d2, d1, d2),
                    0);
-  const char *sj = slurp("%s/summary.json", d1);
+  const char *sj = tu_slurp("%s/summary.json", d1);
   assert_non_null(strstr(sj, "\"events\": 466576"));
   assert_non_null(strstr(sj, "\"output_digest\""));
   assert_non_null(strstr(sj, "\"config_digest\""));
@@ -116,7 +101,7 @@ static void test_min_notional_refused(void **state) {
   assert_int_equal(backtest("configs/quoter-binance-perp.ini", sets, d, sizeof d), 0);
   assert_int_equal(tu_system("grep -q ',REJECTED,BELOW_MIN_NOTIONAL,' %s/orders.csv", d), 0);
   assert_int_equal(tu_system("test $(wc -l < %s/fills.csv) -eq 1", d), 0); /* header only */
-  assert_non_null(strstr(slurp("%s/summary.json", d), "\"total\": \"10000.00000000\""));
+  assert_non_null(strstr(tu_slurp("%s/summary.json", d), "\"total\": \"10000.00000000\""));
 }
 
 static void test_two_venues(void **state) {
@@ -125,9 +110,9 @@ static void test_two_venues(void **state) {
   snprintf(sets, sizeof sets, "--set market.perp.data=%s/perp.lob --set market.spot.data=%s/spot.lob",
            tmp, tmp);
   int rc = backtest("configs/quoter-binance-spot-and-perp.ini", sets, d, sizeof d);
-  if (rc) fprintf(stderr, "%s\n", slurp("%s/bt.err", tmp));
+  if (rc) fprintf(stderr, "%s\n", tu_slurp("%s/bt.err", tmp));
   assert_int_equal(rc, 0);
-  const char *sj = slurp("%s/summary.json", d);
+  const char *sj = tu_slurp("%s/summary.json", d);
   assert_non_null(strstr(sj, "\"venue\": \"binance-futures\""));
   assert_non_null(strstr(sj, "\"venue\": \"binance\""));
   /* Both markets replayed: 466,576 perpetual + 135,831 spot events (the spot
@@ -145,7 +130,7 @@ static void test_bad_config(void **state) {
   char d[1200], sets[1400];
   snprintf(sets, sizeof sets, "--set market.perp.data=%s/perp.lob --set strategy.qtty=1", tmp);
   assert_int_not_equal(backtest("configs/quoter-binance-perp.ini", sets, d, sizeof d), 0);
-  assert_non_null(strstr(slurp("%s/bt.err", tmp), "qtty"));
+  assert_non_null(strstr(tu_slurp("%s/bt.err", tmp), "qtty"));
   assert_int_not_equal(backtest("/nonexistent.ini", "", d, sizeof d), 0);
   assert_int_equal(tu_system("%s backtest --help >/dev/null", tu_prog()), 0);
 }

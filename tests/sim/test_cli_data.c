@@ -18,22 +18,6 @@
 
 static char tmp[1024];
 
-/* Reads a whole small file into a static buffer. */
-static const char *slurp(const char *fmt, ...) {
-  static char buf[1 << 16];
-  char path[1200];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(path, sizeof path, fmt, ap);
-  va_end(ap);
-  FILE *f = fopen(path, "r");
-  if (!f) return "";
-  size_t n = fread(buf, 1, sizeof buf - 1, f);
-  buf[n] = '\0';
-  fclose(f);
-  return buf;
-}
-
 static int import_sample(const char *out) {
   return tu_system("%s data import --exchange binance-futures --symbol BTCUSDT --book %s "
                    "--trades %s -o %s/%s >%s/import.out 2>%s/import.err",
@@ -45,7 +29,7 @@ static void test_import_info(void **state) {
   assert_int_equal(import_sample("a.lob"), 0);
   assert_int_equal(tu_system("%s data info %s/a.lob --json >%s/info.json", tu_prog(), tmp, tmp),
                    0);
-  const char *j = slurp("%s/info.json", tmp);
+  const char *j = tu_slurp("%s/info.json", tmp);
   /* Events: the book file has 445,262 data rows (zcat | wc -l = 445,263 with
    * the header; SOURCES.md: 2,000 snapshot rows + 443,262 updates), plus one
    * EV_CLEAR opening the snapshot, plus 21,313 trades (zcat | wc -l - 1):
@@ -77,7 +61,7 @@ static void test_book_at(void **state) {
                              ">%s/book.json",
                              tu_prog(), tmp, tmp),
                    0);
-  const char *j = slurp("%s/book.json", tmp);
+  const char *j = tu_slurp("%s/book.json", tmp);
   /* Worked out with a 15-line Python script over the CSV (Decimal arithmetic,
    * rows applied while timestamp <= 1723161480000000 us): best bids
    * 61628.10 x 6.370, 61626.80 x 0.144; best asks 61628.20 x 0.021,
@@ -111,8 +95,8 @@ static void test_export_identity(void **state) {
                              tu_prog(), tmp, tmp), 0);
   assert_int_equal(tu_system("%s data info %s/y.lob --json | sed 's/.*\"digest\":\"\\([0-9a-f]*\\)\".*/\\1/' >%s/dy",
                              tu_prog(), tmp, tmp), 0);
-  snprintf(dx, sizeof dx, "%s", slurp("%s/dx", tmp));
-  snprintf(dy, sizeof dy, "%s", slurp("%s/dy", tmp));
+  snprintf(dx, sizeof dx, "%s", tu_slurp("%s/dx", tmp));
+  snprintf(dy, sizeof dy, "%s", tu_slurp("%s/dy", tmp));
   assert_int_equal(strlen(dx), 65); /* 64 hex digits and a newline */
   assert_string_equal(dx, dy);
 }
@@ -128,7 +112,7 @@ static void test_bad_rows(void **state) {
                      "-o %s/bad.lob >/dev/null 2>%s/bad.err",
                      tu_prog(), tmp, tmp, tmp);
   assert_int_not_equal(rc, 0);
-  const char *e = slurp("%s/bad.err", tmp);
+  const char *e = tu_slurp("%s/bad.err", tmp);
   assert_non_null(strstr(e, "bad.csv:5"));
   assert_non_null(strstr(e, "61800.05"));
   /* Nothing that looks like a finished file is left behind. */
@@ -140,7 +124,7 @@ static void test_bad_rows(void **state) {
   assert_int_equal(rc, 0);
   assert_int_equal(tu_system("%s data info %s/skip.lob --json >%s/skip.json", tu_prog(), tmp, tmp),
                    0);
-  const char *j = slurp("%s/skip.json", tmp);
+  const char *j = tu_slurp("%s/skip.json", tmp);
   assert_non_null(strstr(j, "\"bad_rows\":1"));
   assert_non_null(strstr(j, "\"EOFFGRID\":1"));
   /* 99 data rows in the copy, one skipped: 98 snapshot levels + 1 clear. */
@@ -154,7 +138,7 @@ static void test_truncated(void **state) {
                      "--book %s/trunc.csv.gz -o %s/t.lob >/dev/null 2>%s/t.err",
                      tu_prog(), tmp, tmp, tmp);
   assert_int_not_equal(rc, 0);
-  assert_non_null(strstr(slurp("%s/t.err", tmp), "truncated"));
+  assert_non_null(strstr(tu_slurp("%s/t.err", tmp), "truncated"));
   rc = tu_system("%s data import --exchange binance-futures --symbol BTCUSDT --skip-bad-rows "
                  "--book %s/trunc.csv.gz -o %s/t2.lob >/dev/null 2>&1",
                  tu_prog(), tmp, tmp);
@@ -175,7 +159,7 @@ static void test_spot_sample(void **state) {
                 ">%s/spot.out",
                 tu_prog(), tmp, tmp),
       0);
-  const char *o = slurp("%s/spot.out", tmp);
+  const char *o = tu_slurp("%s/spot.out", tmp);
   /* Final book from a Python Decimal replay of the CSV (same snapshot rule). */
   assert_non_null(strstr(o, "bid 61685.99 x 1.00870000 / ask 61686.00 x 2.29327000"));
   /* awk over the book file: one row whose timestamp is lower than the row
@@ -192,7 +176,7 @@ static void test_usage_errors(void **state) {
                                  "%s/n.lob 2>%s/n.err",
                                  tu_prog(), BOOK, tmp, tmp),
                        0);
-  assert_non_null(strstr(slurp("%s/n.err", tmp), "nowhere"));
+  assert_non_null(strstr(tu_slurp("%s/n.err", tmp), "nowhere"));
   assert_int_not_equal(tu_system("%s data frobnicate 2>/dev/null", tu_prog()), 0);
   assert_int_not_equal(tu_system("%s data info /nonexistent.lob 2>/dev/null", tu_prog()), 0);
 }

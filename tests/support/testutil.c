@@ -46,3 +46,19 @@ int tu_system(const char *fmt, ...) {
   if (rc == -1) return -1;
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
+
+const char *tu_slurp(const char *fmt, ...) {
+  static char buf[1 << 17];
+  char path[1200];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(path, sizeof path, fmt, ap);
+  va_end(ap);
+  buf[0] = '\0';
+  FILE *f = fopen(path, "r");
+  if (!f) return buf;
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  buf[n] = '\0';
+  fclose(f);
+  return buf;
+}

@@ -14,6 +14,9 @@ int tu_exists(const char *path);
 const char *tu_tmpdir(const char *name, char *buf, size_t cap);
 /* Path of the lobsim program (LOBSIM_PROG, default build/lobsim). */
 const char *tu_prog(void);
+/* The first 128 KiB of the file named by the printf-style arguments, as a
+ * string in a static buffer ("" if it cannot be read). */
+const char *tu_slurp(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Runs a shell command, returns its exit status (-1 if it could not run). */
 int tu_system(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
