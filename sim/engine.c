@@ -159,11 +159,15 @@ static int is_book_kind(int k) {
   return k == EV_CLEAR || k == EV_SNAPSHOT || k == EV_DEPTH || k == EV_BBO;
 }
 
+/* The venue's invariants: the account's ledger (acct_check) and the
+ * matcher's own (locks equal what the open orders hold, order books of our
+ * orders sorted, untriggered stops holding nothing). A failure is a bug and
+ * stops the run. */
 static lob_status_t check_venue(eng_t *g, ven_t *v) {
-  long open = 0;
-  for (size_t i = 0; i < g->nm; i++)
-    if (g->m[i].venue == (int)(v - g->v)) open += (long)sx_open_orders(v->sx, (uint16_t)i);
-  return acct_check(v->acct, open, &g->ferr);
+  lob_status_t st = sx_check(v->sx);
+  if (st != LOB_OK)
+    lob_err_set(&g->ferr, st, "invariant violated at venue %s: %s", v->name, sx_last_error(v->sx));
+  return st;
 }
 
 static lob_status_t exch_data(eng_t *g, mkt_t *m, const ev_t *e, int64_t t) {
