@@ -366,12 +366,23 @@ static lob_status_t mid_mark(sx_t *x, sx_inst_t *in) {
 
 /* Our orders after a book event on side s at px: consumption forgotten,
  * queues of side s told, our other side checked for a crossing. Written
- * with the cheap emptiness tests first: this runs for most events. */
+ * with the cheap tests first: this runs for most events. A depth update
+ * worse than our worst order of side s touches no queue of ours; an event
+ * at a price short of our best opposite order cannot cross it when the
+ * last check found it clear (the event changed only px, and a quote also
+ * dropped the levels better than px: nothing else on side s got better). */
 static inline lob_status_t book_event(sx_t *x, sx_inst_t *in, int s, int64_t px, int bbo, int64_t ts) {
   if (in->cons[s].n) sx_cons_reset(in, s, px, bbo);
-  if (in->rest[s].n) sx_queue_level(x, in, s, px, bbo);
-  return in->rest[1 - s].n ? sx_match_cross(x, in, 1 << (1 - s), ts) : LOB_OK;
+  const sx_ovec_t *own = &in->rest[s], *opp = &in->rest[1 - s];
+  if (own->n && (bbo || !sx_better(s, own->v[own->n - 1].price, px))) sx_queue_level(x, in, s, px, bbo);
+  if (!opp->n) return LOB_OK;
+  if (opp->clear && (s == BOOK_BID ? px < opp->v[0].price : px > opp->v[0].price)) return LOB_OK;
+  return sx_match_cross(x, in, 1 << (1 - s), ts);
 }
+
+/* The book changed outside book_event: the next check of each side is a
+ * full one. */
+static void cross_unknown(sx_inst_t *in) { in->rest[0].clear = in->rest[1].clear = 0; }
 
 lob_status_t sx_on_market(sx_t *x, const ev_t *e) {
   lob_status_t st;
@@ -387,15 +398,18 @@ lob_status_t sx_on_market(sx_t *x, const ev_t *e) {
       if ((st = book_apply(in->book, e))) return st;
       in->cons[0].n = in->cons[1].n = 0;
       in->in_snapshot = 1;
+      cross_unknown(in);
       break;
     case EV_SNAPSHOT:
       if ((st = book_apply(in->book, e))) return st;
       if (!in->in_snapshot && s >= 0) st = book_event(x, in, s, e->price, 0, ts); /* no clear: a depth update */
+      else cross_unknown(in);
       break;
     case EV_DEPTH:
     case EV_BBO:
       if ((st = book_apply(in->book, e))) return st;
       if (s >= 0) st = book_event(x, in, s, e->price, e->kind == EV_BBO, ts);
+      else cross_unknown(in);
       break;
     case EV_TRADE:
       if (e->price <= 0) break;

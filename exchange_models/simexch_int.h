@@ -11,6 +11,11 @@
  *  - stops holds untriggered stops in acceptance order; they lock nothing.
  *  - cons[s] is sorted by price, unique, qty > 0: what our takers took from
  *    book side s at that price since the level's last book event.
+ *  - rest[s].clear set: the effective opposite best did not reach our best
+ *    side-s order when sx_match_cross last looked, and nothing since could
+ *    have made it (only book events on the opposite side can, and
+ *    book_event checks those against our best price); cleared by every
+ *    insert or amend into rest[s] and by a book clear or snapshot.
  */
 #ifndef LOB_SIMEXCH_INT_H
 #define LOB_SIMEXCH_INT_H
@@ -31,6 +36,7 @@ typedef struct {
 typedef struct {
   sx_ord_t *v;
   size_t n, cap;
+  int clear; /* rest[s] only: no crossing possible, see the invariants */
 } sx_ovec_t;
 
 typedef struct {

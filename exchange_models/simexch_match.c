@@ -40,6 +40,7 @@ lob_status_t sx_ovec_insert(sx_ovec_t *v, int s, const sx_ord_t *o, size_t *at) 
   memmove(v->v + lo + 1, v->v + lo, (v->n - lo) * sizeof *v->v);
   v->v[lo] = *o;
   v->n++;
+  v->clear = 0; /* the new order may rest crossed (a taker stopped by the band) */
   if (at) *at = lo;
   return LOB_OK;
 }
@@ -426,6 +427,7 @@ lob_status_t sx_match_cross(sx_t *x, sx_inst_t *in, int sides, int64_t ts) {
       if (st) return st;
       if (done) sx_ovec_remove(v, 0);
     }
+    v->clear = 1; /* checked just now against the current book */
   }
   return LOB_OK;
 }

@@ -391,6 +391,7 @@ lob_status_t sx_on_amend(sx_t *x, uint16_t inst, uint64_t id, int64_t new_price,
   x->st.amend_ok++;
   if (!lost && !crosses) { /* same place in the queue */
     *o = c;
+    vec->clear = 0; /* its price may have moved */
     sx_emit_order(x, in, o, RJ_NONE, OP_NONE, exch_ts);
     return LOB_OK;
   }

@@ -199,8 +199,15 @@ static lob_status_t setup_venues(eng_t *g) {
                                      m->cfg->isolated ? ACCT_MARGIN_ISOLATED : ACCT_MARGIN_CROSS,
                                      err)) != LOB_OK)
         return st;
-      acct_tier_t tier = {INT64_MAX, m->cfg->mmr, 0, 0};
-      if ((st = acct_set_tiers(v->acct, inst, &tier, 1, err)) != LOB_OK) return st;
+      acct_tier_t tiers[8] = {{INT64_MAX, m->cfg->mmr, 0, 0}};
+      size_t nt = 1;
+      if (m->cfg->ntiers) {
+        nt = m->cfg->ntiers;
+        for (size_t t = 0; t < nt; t++)
+          tiers[t] = (acct_tier_t){t + 1 == nt ? INT64_MAX : m->cfg->tier_limit[t],
+                                   m->cfg->tier_mmr[t], m->cfg->tier_deduction[t], 0};
+      }
+      if ((st = acct_set_tiers(v->acct, inst, tiers, nt, err)) != LOB_OK) return st;
     }
     sx_inst_cfg_t ic;
     sx_inst_cfg_default(&ic, &m->spec, inst);

@@ -150,6 +150,27 @@ static lob_status_t apply_market(runcfg_t *c, rc_market_t *m, const rc_pair_t *p
     else if (!strcmp(k, "taker_fee")) m->taker_fee = x;
     else if (!strcmp(k, "mmr")) m->mmr = x;
     else m->liquidation_fee = x;
+  } else if (!strcmp(k, "risk_tiers")) {
+    /* LIMIT:MMR:DEDUCTION[,LIMIT:MMR:DEDUCTION...] */
+    char buf[208];
+    snprintf(buf, sizeof buf, "%s", v);
+    m->ntiers = 0;
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+      while (*t == ' ') t++;
+      char *c1 = strchr(t, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+      if (!c1 || !c2 || m->ntiers == 8) return bad(c, p, err, "want LIMIT:MMR:DEDUCTION, ... (at most 8)");
+      size_t i = m->ntiers;
+      char *end = c2 + 1 + strcspn(c2 + 1, " ");
+      if (fx_parse_unsigned(t, (size_t)(c1 - t), FX_MONEY_SCALE, &m->tier_limit[i]) != LOB_OK ||
+          fx_parse_unsigned(c1 + 1, (size_t)(c2 - c1 - 1), FX_RATE_SCALE, &m->tier_mmr[i]) != LOB_OK ||
+          fx_parse_unsigned(c2 + 1, (size_t)(end - c2 - 1), FX_MONEY_SCALE, &m->tier_deduction[i]) !=
+              LOB_OK ||
+          (i > 0 && m->tier_limit[i] <= m->tier_limit[i - 1]))
+        return bad(c, p, err, "want LIMIT:MMR:DEDUCTION with increasing limits, e.g. "
+                              "2000000:0.005:0,4000000:0.01:10000");
+      m->ntiers++;
+    }
+    if (m->ntiers == 0) return bad(c, p, err, "want at least one tier");
   } else if (!strcmp(k, "leverage")) {
     if (fx_parse_unsigned(v, strlen(v), 2, &m->leverage_1e2) != LOB_OK || m->leverage_1e2 < 100)
       return bad(c, p, err, "want a leverage of at least 1");

@@ -39,6 +39,11 @@ typedef struct {
   int isolated;
   int64_t mmr;                  /* maintenance margin rate, 1e-8; default 0.5% */
   int64_t liquidation_fee;      /* rate, 1e-8; default 0.05% */
+  /* risk_tiers = LIMIT:MMR:DEDUCTION, ... (quote units, fraction, quote
+   * units; limits increasing; the last covers every larger position).
+   * ntiers == 0: one tier {no limit, mmr, 0}. */
+  size_t ntiers;
+  int64_t tier_limit[8], tier_mmr[8], tier_deduction[8]; /* 1e-8 */
 } rc_market_t;
 
 typedef struct {

@@ -216,6 +216,16 @@ static void test_bad_config(void **state) {
   assert_string_equal(cfg.markets[0].latency, "constant:entry=1ms,response=1ms");
   assert_int_equal(runcfg_load(cfgpath, sets, 2, &cfg, &err), LOB_ECONFIG);
   assert_non_null(strstr(err.msg, "--set run.timer"));
+  /* Risk tiers: 2,000,000 USDT at 0.5%, then 0.6% with a 2,000 deduction. */
+  char *tiers[] = {"market.perp.risk_tiers=2000000:0.005:0, 4000000:0.006:2000"};
+  assert_int_equal(runcfg_load(cfgpath, tiers, 1, &cfg, &err), LOB_OK);
+  assert_int_equal(cfg.markets[0].ntiers, 2);
+  assert_int_equal(cfg.markets[0].tier_limit[1], 400000000000000LL);
+  assert_int_equal(cfg.markets[0].tier_mmr[1], 600000);
+  assert_int_equal(cfg.markets[0].tier_deduction[1], 200000000000LL);
+  char *bad_tiers[] = {"market.perp.risk_tiers=4000000:0.006:0,2000000:0.005:0"};
+  assert_int_equal(runcfg_load(cfgpath, bad_tiers, 1, &cfg, &err), LOB_ECONFIG);
+  assert_non_null(strstr(err.msg, "increasing"));
 }
 
 int main(void) {
