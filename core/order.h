@@ -14,8 +14,11 @@
  *                 +--(refused: reason)--> REJECTED
  *   A stop order is NEW (untriggered) until its trigger price is reached; it
  *   then becomes a market or limit order and goes on as above.
- *   A rejected amend or cancel leaves the order as it was and reports the
- *   reason in an update with status unchanged and `rejected_op` set.
+ *   A refused cancel or amend leaves the order as it was; the update that
+ *   reports it has `rejected_op` set and the reason, and its status is the
+ *   order's status where the exchange knows the order, REJECTED where it
+ *   does not (unknown id, or refused before reaching the matcher). Read
+ *   rejected_op before status: such an update never ends the order.
  */
 #ifndef LOB_ORDER_H
 #define LOB_ORDER_H

@@ -67,7 +67,7 @@ static lob_status_t schedule_request(eng_t *g, uint16_t inst, int op, evq_item_t
       u->qty = it->u.req.qty;
     } else {
       u->id = it->u.ref.id;
-      u->status = OS_NEW; /* unknown here; the strategy keeps its own view */
+      u->status = OS_REJECTED; /* the order's own status is not known here */
       u->rejected_op = (uint8_t)op;
     }
     u->position_after = g->pos[inst];

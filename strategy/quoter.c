@@ -111,12 +111,16 @@ static void q_on_order(void *st, strat_ctx_t *c, const ord_update_t *u) {
   for (int side = 0; side < 2; side++) {
     slot_t *sl = &q->side[side];
     if (sl->id != u->id) continue;
-    if (u->status == OS_FILLED || u->status == OS_CANCELLED || u->status == OS_REJECTED ||
-        u->status == OS_EXPIRED) {
-      memset(sl, 0, sizeof *sl);
-    } else if (u->rejected_op == OP_CANCEL) {
-      sl->cancelling = 0; /* the cancel was refused; try again next timer */
+    /* A refused cancel or amend says nothing about the order itself (its own
+     * end, if it has ended, comes in its own update): read rejected_op
+     * before status. */
+    if (u->rejected_op != OP_NONE) {
+      if (u->rejected_op == OP_CANCEL) sl->cancelling = 0; /* try again next timer */
+      continue;
     }
+    if (u->status == OS_FILLED || u->status == OS_CANCELLED || u->status == OS_REJECTED ||
+        u->status == OS_EXPIRED)
+      memset(sl, 0, sizeof *sl);
   }
 }
 
