@@ -20,19 +20,21 @@
 
 /* --- cursors over a market's file ---------------------------------------- */
 
-static lob_status_t cur_open(cur_t *c, const char *path, lob_err_t *err) {
+static void cur_init(cur_t *c, blkring_t *ring) {
   memset(c, 0, sizeof *c);
+  c->ring = ring;
   c->clock = INT64_MIN;
-  return lobf_open(path, &c->r, err);
 }
 
 /* The next event, or NULL at the end. */
 static lob_status_t cur_peek(cur_t *c, const ev_t **e, lob_err_t *err) {
   while (!c->done && c->pos == c->n) {
-    lob_status_t st = lobf_next_block(c->r, &c->blk, &c->n, err);
+    if (c->loaded) c->k++;
+    lob_status_t st = br_get(c->ring, c->k, &c->blk, &c->n, err);
+    if (st != LOB_OK) return st;
+    c->loaded = 1;
     c->pos = 0;
-    if (st == LOB_EEOF) c->done = 1;
-    else if (st != LOB_OK) return st;
+    if (c->n == 0) c->done = 1;
   }
   *e = c->done ? NULL : &c->blk[c->pos];
   return LOB_OK;
@@ -274,10 +276,14 @@ static int cur_pick(eng_t *g, size_t i, int local, pick_t *p) {
 }
 
 /* Moves the cursor past its head and loads the next one. */
-static lob_status_t cur_next(eng_t *g, cur_t *c) {
+static lob_status_t cur_next(eng_t *g, mkt_t *m, cur_t *c) {
   c->pos++;
+  uint64_t k = c->k;
   lob_status_t st = cur_peek(c, &c->head, &g->ferr);
-  return st == LOB_OK ? LOB_OK : eng_fail(g, st, NULL);
+  if (st != LOB_OK) return eng_fail(g, st, NULL);
+  /* A cursor moved to a new block: the blocks both have left can go. */
+  if (c->k != k) br_release_below(m->ring, m->xc.k < m->lc.k ? m->xc.k : m->lc.k);
+  return LOB_OK;
 }
 
 static lob_status_t run_queue_item(eng_t *g) {
@@ -357,7 +363,7 @@ static lob_status_t step(eng_t *g, int *done) {
       st = local_data(g, m, e);
     }
     if (st != LOB_OK) return st;
-    if ((st = cur_next(g, c)) != LOB_OK) return st;
+    if ((st = cur_next(g, m, c)) != LOB_OK) return st;
     if (evq_size(g->q) + g->emitted + g->orders != pushes) return LOB_OK;
     if (!cur_pick(g, best.market, best.src, &best) || best.time > g->cfg->end) return LOB_OK;
     if (have2 && !before(&best, &second)) return LOB_OK;
@@ -393,13 +399,14 @@ lob_status_t eng_open_markets(eng_t *g) {
   lob_status_t st;
   for (size_t i = 0; i < g->nm; i++) {
     mkt_t *m = &g->m[i];
-    if ((st = cur_open(&m->xc, m->cfg->data, &g->ferr)) != LOB_OK ||
-        (st = cur_open(&m->lc, m->cfg->data, &g->ferr)) != LOB_OK ||
-        (st = cur_peek(&m->xc, &m->xc.head, &g->ferr)) != LOB_OK ||
+    if ((st = br_open(m->cfg->data, &m->ring, &g->ferr)) != LOB_OK) return st;
+    cur_init(&m->xc, m->ring);
+    cur_init(&m->lc, m->ring);
+    if ((st = cur_peek(&m->xc, &m->xc.head, &g->ferr)) != LOB_OK ||
         (st = cur_peek(&m->lc, &m->lc.head, &g->ferr)) != LOB_OK)
       return st;
-    m->spec = lobf_meta(m->xc.r)->spec;
-    memcpy(m->events_sha256, lobf_meta(m->xc.r)->events_sha256, 32);
+    m->spec = br_meta(m->ring)->spec;
+    memcpy(m->events_sha256, br_meta(m->ring)->events_sha256, 32);
     if ((st = book_create(&m->lbook)) != LOB_OK) return lob_err_set(&g->ferr, st, "out of memory");
   }
   return LOB_OK;
@@ -407,8 +414,7 @@ lob_status_t eng_open_markets(eng_t *g) {
 
 void eng_close_markets(eng_t *g) {
   for (size_t i = 0; i < g->nm; i++) {
-    lobf_close(&g->m[i].xc.r);
-    lobf_close(&g->m[i].lc.r);
+    br_close(&g->m[i].ring);
     book_destroy(&g->m[i].lbook);
     lat_destroy(&g->m[i].lat);
   }

@@ -12,11 +12,14 @@
 #include "../exchange_models/latency.h"
 #include "../exchange_models/simexch.h"
 #include "engine.h"
+#include "blkring.h"
 #include "evq.h"
 #include "runout.h"
 
 typedef struct {
-  lobf_reader_t *r;
+  blkring_t *ring;  /* shared by the market's two cursors (not owned) */
+  uint64_t k;       /* block number of blk */
+  int loaded;       /* blk holds block k */
   const ev_t *blk;
   size_t n, pos;
   const ev_t *head; /* the next event (blk + pos), NULL at the end */
@@ -28,7 +31,8 @@ typedef struct {
   const rc_market_t *cfg;
   inst_spec_t spec;
   uint8_t events_sha256[32];
-  cur_t xc, lc; /* exchange-side and local-side cursors over the same file */
+  blkring_t *ring; /* the file's decoded blocks */
+  cur_t xc, lc; /* exchange-side and local-side cursors over the same blocks */
   lat_model_t *lat;
   book_t *lbook; /* the strategy's local-time book */
   int venue;     /* index into eng_t.v */

@@ -39,7 +39,7 @@ lob_status_t eng_write_summary(eng_t *g, const eng_result_t *res) {
   json_object_set_new(o, "seed", json_integer((json_int_t)c->seed));
   for (size_t i = 0; i < g->nm; i++) {
     mkt_t *m = &g->m[i];
-    const lobf_meta_t *meta = lobf_meta(m->xc.r);
+    const lobf_meta_t *meta = br_meta(m->ring);
     json_t *in = json_object(), *srcs = json_array();
     json_object_set_new(in, "market", json_string(m->cfg->name));
     json_object_set_new(in, "data", json_string(m->cfg->data));
