@@ -14,8 +14,7 @@
 #include "simexch_int.h"
 
 sx_inst_t *sx_inst(sx_t *x, uint16_t inst) {
-  if (inst >= x->nslot || x->slot[inst] < 0) return NULL;
-  return x->ins[x->slot[inst]];
+  return inst < x->nslot ? x->slot[inst] : NULL;
 }
 
 void sx_inst_cfg_default(sx_inst_cfg_t *cfg, const inst_spec_t *spec, uint16_t inst) {
@@ -85,9 +84,9 @@ lob_status_t sx_add_instrument(sx_t *x, const sx_inst_cfg_t *cfg) {
     return st;
   if (cfg->inst >= x->nslot) {
     size_t n = (size_t)cfg->inst + 1;
-    int32_t *p = realloc(x->slot, n * sizeof *p);
+    sx_inst_t **p = realloc(x->slot, n * sizeof *p);
     if (!p) return LOB_ENOMEM;
-    for (size_t i = x->nslot; i < n; i++) p[i] = -1;
+    for (size_t i = x->nslot; i < n; i++) p[i] = NULL;
     x->slot = p;
     x->nslot = n;
   }
@@ -110,7 +109,7 @@ lob_status_t sx_add_instrument(sx_t *x, const sx_inst_cfg_t *cfg) {
   in->cfg.spec = in->spec;
   in->perp = in->spec->kind == INST_LINEAR_PERP;
   in->base_asset = x->perp ? -1 : acct_asset_find(x->acct, in->spec->base);
-  x->slot[cfg->inst] = (int32_t)x->nins;
+  x->slot[cfg->inst] = in;
   x->ins[x->nins++] = in;
   return LOB_OK;
 }

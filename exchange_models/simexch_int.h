@@ -76,7 +76,7 @@ struct sx {
   void *ctx;
   sx_inst_t **ins; /* in order of sx_add_instrument; each allocated once */
   size_t nins, capins;
-  int32_t *slot; /* run index -> ins index, -1 none */
+  sx_inst_t **slot; /* run index -> its instrument (one of ins), NULL none */
   size_t nslot;
   uint64_t seq;
   int64_t fund_min; /* earliest pending funding time, INT64_MAX if none */
