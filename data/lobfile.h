@@ -70,6 +70,13 @@ const lobf_meta_t *lobf_meta(const lobf_reader_t *r);
 /* The next block's events, decoded into the reader's buffer (valid until
  * the next call). LOB_EEOF at the end; LOB_ECRC if a block is corrupt. */
 lob_status_t lobf_next_block(lobf_reader_t *r, const ev_t **evs, size_t *n, lob_err_t *err);
+/* The same, decoded into the caller's dst (cap events; a block never holds
+ * more than lobf_block_capacity), so a caller that keeps blocks needs no
+ * copy. LOB_EINVAL if cap is too small for the block. */
+lob_status_t lobf_next_block_into(lobf_reader_t *r, ev_t *dst, size_t cap, size_t *n,
+                                  lob_err_t *err);
+/* The largest block of the file, in events. */
+size_t lobf_block_capacity(const lobf_reader_t *r);
 /* Positions the reader so the next block is the first that can hold an
  * event with local_ts >= t (the block index is binary searched). */
 lob_status_t lobf_seek_local(lobf_reader_t *r, int64_t t, lob_err_t *err);

@@ -645,8 +645,8 @@ void lobf_close(lobf_reader_t **pp) {
 
 const lobf_meta_t *lobf_meta(const lobf_reader_t *r) { return &r->meta; }
 
-lob_status_t lobf_next_block(lobf_reader_t *r, const ev_t **evs, size_t *n, lob_err_t *err) {
-  *evs = NULL;
+lob_status_t lobf_next_block_into(lobf_reader_t *r, ev_t *dst, size_t cap, size_t *n,
+                                  lob_err_t *err) {
   *n = 0;
   if (r->next >= r->nblocks) return LOB_EEOF;
   uint64_t b = r->next;
@@ -657,20 +657,31 @@ lob_status_t lobf_next_block(lobf_reader_t *r, const ev_t **evs, size_t *n, lob_
   if (!entry_ok(r, &x) || x.csize > r->ccap || x.n > r->evcap)
     return lob_err_set(err, LOB_EFORMAT, "%s: index entry %llu changed since open", r->path,
                        (unsigned long long)b);
+  if (x.n > cap)
+    return lob_err_set(err, LOB_EINVAL, "%s: block %llu has %u events, the buffer holds %zu",
+                       r->path, (unsigned long long)b, x.n, cap);
   if ((st = pread_all(r, r->cbuf, x.csize, x.offset, err)) != LOB_OK) return st;
   uint32_t crc = lobf__crc32(0, r->cbuf, x.csize);
   if (crc != x.crc)
     return lob_err_set(err, LOB_ECRC, "%s: block %llu (offset %llu): CRC mismatch", r->path,
                        (unsigned long long)b, (unsigned long long)x.offset);
-  if ((st = lobf__dec_block(r->dec, r->cbuf, &x, b, r->evs, err)) != LOB_OK) {
+  if ((st = lobf__dec_block(r->dec, r->cbuf, &x, b, dst, err)) != LOB_OK) {
     lob_err_prefix(err, "%s", r->path);
     return st;
   }
   r->next = b + 1;
-  *evs = r->evs;
   *n = x.n;
   return LOB_OK;
 }
+
+lob_status_t lobf_next_block(lobf_reader_t *r, const ev_t **evs, size_t *n, lob_err_t *err) {
+  *evs = NULL;
+  lob_status_t st = lobf_next_block_into(r, r->evs, r->evcap, n, err);
+  if (st == LOB_OK) *evs = r->evs;
+  return st;
+}
+
+size_t lobf_block_capacity(const lobf_reader_t *r) { return r->evcap; }
 
 lob_status_t lobf_seek_local(lobf_reader_t *r, int64_t t, lob_err_t *err) {
   /* max_local never decreases, so the blocks with max_local < t come first. */

@@ -73,9 +73,18 @@ lob_status_t br_get(blkring_t *b, uint64_t k, const ev_t **evs, size_t *n, lob_e
     *n = 0;
     return LOB_OK;
   }
-  const ev_t *src;
+  if (b->count == b->cap && grow(b) != LOB_OK) return lob_err_set(err, LOB_ENOMEM, "out of memory");
+  /* Decoded straight into the slot: no copy. */
+  slot_t *s = &b->s[(b->start + b->count) % b->cap];
+  size_t need = lobf_block_capacity(b->r);
+  if (s->cap < need) {
+    ev_t *ne = realloc(s->ev, (need ? need : 1) * sizeof *ne);
+    if (!ne) return lob_err_set(err, LOB_ENOMEM, "out of memory");
+    s->ev = ne;
+    s->cap = need;
+  }
   size_t cnt;
-  lob_status_t st = lobf_next_block(b->r, &src, &cnt, err);
+  lob_status_t st = lobf_next_block_into(b->r, s->ev, s->cap, &cnt, err);
   if (st == LOB_EEOF) {
     b->eof = 1;
     *evs = NULL;
@@ -83,15 +92,6 @@ lob_status_t br_get(blkring_t *b, uint64_t k, const ev_t **evs, size_t *n, lob_e
     return LOB_OK;
   }
   if (st != LOB_OK) return st;
-  if (b->count == b->cap && grow(b) != LOB_OK) return lob_err_set(err, LOB_ENOMEM, "out of memory");
-  slot_t *s = &b->s[(b->start + b->count) % b->cap];
-  if (s->cap < cnt) {
-    ev_t *ne = realloc(s->ev, cnt * sizeof *ne);
-    if (!ne) return lob_err_set(err, LOB_ENOMEM, "out of memory");
-    s->ev = ne;
-    s->cap = cnt;
-  }
-  memcpy(s->ev, src, cnt * sizeof *src);
   s->n = cnt;
   b->count++;
   *evs = s->ev;
