@@ -21,9 +21,10 @@
  * Choices where venues differ (see docs/simulation.md):
  *  - An accepted order is always reported NEW first, then fills, then its
  *    end (FILLED, EXPIRED, CANCELLED).
- *  - Post-only that would take: REJECTED, reason POST_ONLY_WOULD_TAKE (no
- *    NEW first; Bybit creates and cancels it, which tells the strategy the
- *    same thing with one more message).
+ *  - Post-only that would take: NEW, then CANCELLED with reason
+ *    POST_ONLY_WOULD_TAKE, as Bybit does it (it creates the order and
+ *    cancels it with EC_PostOnlyWillTakeLiquidity), so a strategy sees the
+ *    same two updates in a backtest and on the demo API.
  *  - FOK not fully fillable now: NEW then EXPIRED, reason FOK_NOT_FILLABLE,
  *    nothing filled. A market order or IOC whose rest cannot fill: EXPIRED
  *    with NO_LIQUIDITY (book exhausted) or PRICE_BAND (band reached).

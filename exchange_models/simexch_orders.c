@@ -170,7 +170,14 @@ static lob_status_t activate(sx_t *x, sx_inst_t *in, sx_ord_t *o, int is_new, in
   st = cross_info(x, in, o->side, o->price, &crosses, &band_bad);
   if (st) return st;
   if (band_bad) return refuse(x, in, o, RJ_PRICE_BAND, is_new, ts);
-  if (crosses && o->tif == TIF_POST_ONLY) return refuse(x, in, o, RJ_POST_ONLY_WOULD_TAKE, is_new, ts);
+  if (crosses && o->tif == TIF_POST_ONLY) {
+    /* Bybit accepts the order and cancels it at once (rejectReason
+     * EC_PostOnlyWillTakeLiquidity): the strategy sees NEW, then CANCELLED
+     * with the reason, here as on the demo API. Nothing was locked yet. */
+    if (!is_new) return refuse(x, in, o, RJ_POST_ONLY_WOULD_TAKE, is_new, ts);
+    accepted(x, in, o, is_new, ts);
+    return sx_end(x, in, o, OS_CANCELLED, RJ_POST_ONLY_WOULD_TAKE, ts);
+  }
   st = lock_for(x, in, o, o->price, o->qty - o->cum, &why);
   if (st) return st;
   if (why != RJ_NONE) return refuse(x, in, o, why, is_new, ts);

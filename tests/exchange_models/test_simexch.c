@@ -140,14 +140,17 @@ static void test_post_only(void **state) {
   BID(f, 10000, 10);
   ASK(f, 10010, 5);
   submit(f, 1, ORD_BUY, ORD_LIMIT, TIF_POST_ONLY, 10010, 1, 0);
-  upd(f, 0, 1, OS_REJECTED, RJ_POST_ONLY_WOULD_TAKE, 0, 0, 0, 0);
-  assert_int_equal(f->n, 1);
+  /* As Bybit: accepted, then cancelled at once with the reason; no fill. */
+  upd(f, 0, 1, OS_NEW, RJ_NONE, 0, 0, 0, 1);
+  upd(f, 1, 1, OS_CANCELLED, RJ_POST_ONLY_WOULD_TAKE, 0, 0, 0, 0);
+  assert_int_equal(f->n, 2);
+  assert_int_equal(locked(f, "USDT"), 0);
   submit(f, 2, ORD_BUY, ORD_LIMIT, TIF_POST_ONLY, 10000, 1, 0);
-  upd(f, 1, 2, OS_NEW, RJ_NONE, 0, 0, 0, 1);
+  upd(f, 2, 2, OS_NEW, RJ_NONE, 0, 0, 0, 1);
   assert_int_equal(sx_on_amend(f->x, 0, 2, 10010, 1, 4), LOB_OK); /* would cross: refused */
-  upd(f, 2, 2, OS_NEW, RJ_POST_ONLY_WOULD_TAKE, 0, 0, 0, 1);
-  assert_int_equal(f->u[2].rejected_op, OP_AMEND);
-  assert_int_equal(f->u[2].price, 10000);
+  upd(f, 3, 2, OS_NEW, RJ_POST_ONLY_WOULD_TAKE, 0, 0, 0, 1);
+  assert_int_equal(f->u[3].rejected_op, OP_AMEND);
+  assert_int_equal(f->u[3].price, 10000);
   freefx(f);
 }
 
