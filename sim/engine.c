@@ -187,10 +187,48 @@ static lob_status_t exch_data(eng_t *g, mkt_t *m, const ev_t *e, int64_t t) {
   return g->failed;
 }
 
+/* Token bucket of the market's rate limit, in integers: a request costs
+ * `period` units, the bucket holds n x period and refills one unit per ns.
+ * Returns 1 when the request may pass. */
+static int rate_ok(mkt_t *m, int64_t t) {
+  if (!m->cfg->rate_n) return 1;
+  int64_t full = m->cfg->rate_n * m->cfg->rate_period;
+  if (m->bucket_t == 0) m->bucket = full;
+  else if (t > m->bucket_t) m->bucket = t - m->bucket_t >= full ? full : m->bucket + (t - m->bucket_t);
+  if (m->bucket > full) m->bucket = full;
+  m->bucket_t = t;
+  if (m->bucket < m->cfg->rate_period) return 0;
+  m->bucket -= m->cfg->rate_period;
+  return 1;
+}
+
 static lob_status_t exch_order(eng_t *g, const evq_item_t *it) {
   mkt_t *m = &g->m[it->market];
   ven_t *v = &g->v[m->venue];
   lob_status_t st;
+  if (!rate_ok(m, it->time)) {
+    /* Refused at the exchange's door: the matcher never sees it. */
+    ord_update_t u;
+    memset(&u, 0, sizeof u);
+    u.inst = it->market;
+    u.exch_ts = it->time;
+    u.reason = RJ_RATE_LIMITED;
+    u.status = OS_REJECTED;
+    u.position_after = g->pos[it->market];
+    if (it->op == OP_NEW) {
+      u.id = it->u.req.id;
+      u.side = it->u.req.side;
+      u.price = it->u.req.price;
+      u.qty = it->u.req.qty;
+    } else {
+      u.id = it->u.ref.id;
+      u.rejected_op = it->op;
+    }
+    g->cur_op = it->op;
+    on_emit(g, &u);
+    g->cur_op = OP_NONE;
+    return g->failed;
+  }
   g->cur_op = it->op;
   if (it->op == OP_NEW) st = sx_on_new(v->sx, &it->u.req, it->time);
   else if (it->op == OP_CANCEL && it->kind == 1) st = sx_on_cancel_all(v->sx, it->market, it->time);

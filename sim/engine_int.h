@@ -37,6 +37,7 @@ typedef struct {
   book_t *lbook; /* the strategy's local-time book */
   int venue;     /* index into eng_t.v */
   int64_t last_req, last_resp; /* FIFO: arrival times never go back */
+  int64_t bucket, bucket_t;    /* rate limit: tokens in ns of period, as of bucket_t */
 } mkt_t;
 
 typedef struct {

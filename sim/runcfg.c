@@ -150,6 +150,14 @@ static lob_status_t apply_market(runcfg_t *c, rc_market_t *m, const rc_pair_t *p
     else if (!strcmp(k, "taker_fee")) m->taker_fee = x;
     else if (!strcmp(k, "mmr")) m->mmr = x;
     else m->liquidation_fee = x;
+  } else if (!strcmp(k, "rate_limit")) {
+    const char *slash = strchr(v, '/');
+    int64_t n = 0, per = 0;
+    if (!slash || fx_parse_int(v, (size_t)(slash - v), &n) != LOB_OK || n <= 0 ||
+        params_parse_duration(slash + 1, &per) != LOB_OK || per <= 0)
+      return bad(c, p, err, "want N/PERIOD, e.g. 10/1s (at most 10 requests a second)");
+    m->rate_n = n;
+    m->rate_period = per;
   } else if (!strcmp(k, "risk_tiers")) {
     /* LIMIT:MMR:DEDUCTION[,LIMIT:MMR:DEDUCTION...] */
     char buf[208];

@@ -42,6 +42,9 @@ typedef struct {
   /* risk_tiers = LIMIT:MMR:DEDUCTION, ... (quote units, fraction, quote
    * units; limits increasing; the last covers every larger position).
    * ntiers == 0: one tier {no limit, mmr, 0}. */
+  /* rate_limit = N/PERIOD: at most N requests (new, cancel, amend) per
+   * PERIOD reach the matcher; more are refused with RATE_LIMITED. 0 = off. */
+  int64_t rate_n, rate_period; /* requests, ns */
   size_t ntiers;
   int64_t tier_limit[8], tier_mmr[8], tier_deduction[8]; /* 1e-8 */
 } rc_market_t;

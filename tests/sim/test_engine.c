@@ -198,6 +198,54 @@ static void test_latency_changes_outcome(void **state) {
   assert_int_equal(g_script.at[0], 1061000000LL);
 }
 
+/* A strategy that sends three orders at once on its first book. */
+static void burst_on_book(void *st, strat_ctx_t *c, uint16_t inst) {
+  script_t *s = st;
+  if (s->sent) return;
+  for (uint64_t id = 1; id <= 3; id++) {
+    ord_req_t r = {.id = id, .inst = inst, .side = ORD_BUY, .type = ORD_LIMIT, .tif = TIF_GTC,
+                   .price = 599900, .qty = 10};
+    assert_int_equal(venue_submit(&c->venue, &r), LOB_OK);
+  }
+  s->sent = 1;
+}
+
+static void test_rate_limit(void **state) {
+  (void)state;
+  /* At most 2 requests per second: the three orders reach the exchange
+   * together at 1.011 s; the first two pass (the bucket starts full), the
+   * third is refused with RATE_LIMITED and never reaches the matcher. */
+  strat_def_t burst = SCRIPT;
+  burst.on_book = burst_on_book;
+  char cfgtext[2048], cfgpath[1200];
+  snprintf(cfgtext, sizeof cfgtext,
+           "[run]\noutput = %s/runs\n[market.perp]\ndata = tape.lob\nqueue = risk_averse\n"
+           "latency = constant:entry=10ms,response=10ms\nrate_limit = 2/1s\n"
+           "[balance.binance-futures]\nUSDT = 10000\n[strategy]\nname = script\n",
+           dir);
+  write_file("rl.ini", cfgtext);
+  snprintf(cfgpath, sizeof cfgpath, "%s/rl.ini", dir);
+  static runcfg_t cfg;
+  lob_err_t err = {0};
+  assert_int_equal(runcfg_load(cfgpath, NULL, 0, &cfg, &err), LOB_OK);
+  eng_result_t res;
+  assert_int_equal(eng_run_with(&cfg, &burst, &res, &err), LOB_OK);
+  int news = 0, limited = 0;
+  for (int i = 0; i < g_script.n; i++) {
+    if (g_script.u[i].status == OS_NEW) news++;
+    if (g_script.u[i].status == OS_REJECTED && g_script.u[i].reason == RJ_RATE_LIMITED) {
+      limited++;
+      assert_int_equal(g_script.u[i].id, 3);
+      assert_int_equal(g_script.u[i].exch_ts, 1011000000LL);
+      assert_int_equal(g_script.at[i], 1021000000LL);
+    }
+  }
+  assert_int_equal(news, 2);
+  assert_int_equal(limited, 1);
+  char *bad[] = {"market.perp.rate_limit=10"};
+  assert_int_equal(runcfg_load(cfgpath, bad, 1, &cfg, &err), LOB_ECONFIG);
+}
+
 static void test_bad_config(void **state) {
   (void)state;
   char cfgpath[1200];
@@ -235,6 +283,7 @@ int main(void) {
       cmocka_unit_test(test_queue_fill_timeline),
       cmocka_unit_test(test_deterministic),
       cmocka_unit_test(test_latency_changes_outcome),
+      cmocka_unit_test(test_rate_limit),
       cmocka_unit_test(test_bad_config),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
