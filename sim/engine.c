@@ -74,11 +74,13 @@ static lob_status_t schedule_request(eng_t *g, uint16_t inst, int op, evq_item_t
     }
     u->position_after = g->pos[inst];
     g->inflight++;
+    g->scheduled++;
     return evq_push(g->q, &r);
   }
   it->cls = ENG_EXCH_ORDER;
   it->time = eng_fifo(&m->last_req, g->now + lat);
   g->inflight++;
+  g->scheduled++;
   return evq_push(g->q, it);
 }
 
@@ -151,6 +153,7 @@ static void on_emit(void *ctx, const ord_update_t *u) {
   it.u.upd.local_ts = it.time;
   g->emitted++;
   g->inflight++;
+  g->scheduled++;
   lob_status_t st = evq_push(g->q, &it);
   if (st != LOB_OK) eng_fail(g, st, "out of memory scheduling an order update");
 }
@@ -174,15 +177,22 @@ static lob_status_t check_venue(eng_t *g, ven_t *v) {
 
 static lob_status_t exch_data(eng_t *g, mkt_t *m, const ev_t *e, int64_t t) {
   ven_t *v = &g->v[m->venue];
-  ev_t x = *e;
-  x.exch_ts = t;
-  x.inst = (uint16_t)(m - g->m);
+  uint16_t inst = (uint16_t)(m - g->m);
+  ev_t x;
+  if (e->exch_ts != t || e->inst != inst) {
+    /* Time clamped (the file stepped back) or another instrument index:
+     * the matcher gets a corrected copy. */
+    x = *e;
+    x.exch_ts = t;
+    x.inst = inst;
+    e = &x;
+  }
   g->cur_op = OP_NONE;
   uint64_t before = g->emitted;
-  lob_status_t st = sx_on_market(v->sx, &x);
+  lob_status_t st = sx_on_market(v->sx, e);
   if (st != LOB_OK) return eng_fail(g, st, "simulated exchange failed on a market event");
   /* The ledger is checked whenever the account may have changed. */
-  if (g->emitted != before || x.kind == EV_FUNDING || x.kind == EV_MARK_PRICE)
+  if (g->emitted != before || e->kind == EV_FUNDING || e->kind == EV_MARK_PRICE)
     if ((st = check_venue(g, v)) != LOB_OK) return eng_fail(g, st, NULL);
   return g->failed;
 }
@@ -315,7 +325,10 @@ static int cur_pick(eng_t *g, size_t i, int local, pick_t *p) {
 
 /* Moves the cursor past its head and loads the next one. */
 static lob_status_t cur_next(eng_t *g, mkt_t *m, cur_t *c) {
-  c->pos++;
+  if (++c->pos < c->n) { /* the common case: the next event of the same block */
+    c->head = &c->blk[c->pos];
+    return LOB_OK;
+  }
   uint64_t k = c->k;
   lob_status_t st = cur_peek(c, &c->head, &g->ferr);
   if (st != LOB_OK) return eng_fail(g, st, NULL);
@@ -387,7 +400,7 @@ static lob_status_t step(eng_t *g, int *done) {
   }
   mkt_t *m = &g->m[best.market];
   cur_t *c = best.src ? &m->lc : &m->xc;
-  uint64_t pushes = evq_size(g->q) + g->emitted + g->orders;
+  uint64_t pushes = g->scheduled;
   lob_status_t st;
   for (;;) {
     const ev_t *e = c->head;
@@ -402,7 +415,7 @@ static lob_status_t step(eng_t *g, int *done) {
     }
     if (st != LOB_OK) return st;
     if ((st = cur_next(g, m, c)) != LOB_OK) return st;
-    if (evq_size(g->q) + g->emitted + g->orders != pushes) return LOB_OK;
+    if (g->scheduled != pushes) return LOB_OK; /* something was scheduled: re-pick */
     if (!cur_pick(g, best.market, best.src, &best) || best.time > g->cfg->end) return LOB_OK;
     if (have2 && !before(&best, &second)) return LOB_OK;
   }

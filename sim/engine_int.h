@@ -66,6 +66,7 @@ typedef struct {
   uint64_t emitted; /* updates emitted by the venues so far */
   uint64_t inflight; /* requests and updates scheduled, not yet delivered */
   uint64_t drain_steps; /* steps taken since the data ended */
+  uint64_t scheduled;   /* items pushed by requests and updates (ends a run) */
   int live;         /* the strategy has started (start of the window reached) */
   int data_done, stopped;
   uint64_t events, orders, updates, fills, samples;

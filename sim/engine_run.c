@@ -46,6 +46,7 @@ void eng_go_live(eng_t *g, int64_t t) {
   if (g->sd->on_start) g->sd->on_start(g->ss, &g->ctx);
   evq_item_t it;
   memset(&it, 0, sizeof it);
+  g->scheduled++; /* ends the engine's current run of events */
   it.cls = ENG_TIMER;
   it.time = align_up(t, g->cfg->timer);
   if (evq_push(g->q, &it) != LOB_OK) eng_fail(g, LOB_ENOMEM, "out of memory");
