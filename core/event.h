@@ -71,6 +71,11 @@ static inline int ev_side(const ev_t *e) {
   return (e->flags & EVF_BID) ? 0 : (e->flags & EVF_ASK) ? 1 : -1;
 }
 
+/* 1 for the kinds that change an L2 book (clear, snapshot, depth, bbo). */
+static inline int ev_is_book(int kind) {
+  return kind == EV_CLEAR || kind == EV_SNAPSHOT || kind == EV_DEPTH || kind == EV_BBO;
+}
+
 /* "depth", "trade", ...; "none" for unknown kinds. */
 const char *ev_kind_name(int kind);
 

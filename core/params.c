@@ -106,11 +106,14 @@ lob_status_t params_bool(params_t *p, const char *key, int def, int *out, lob_er
   *out = def;
   if (!kv) return LOB_OK;
   kv->used = 1;
-  const char *v = kv->value;
-  if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1")) *out = 1;
-  else if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "0")) *out = 0;
-  else return bad(p, kv, err, "true or false");
+  if (!params_parse_bool(kv->value, out)) return bad(p, kv, err, "true or false");
   return LOB_OK;
+}
+
+int params_parse_bool(const char *v, int *out) {
+  if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1")) return *out = 1, 1;
+  if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "0")) return *out = 0, 1;
+  return 0;
 }
 
 const char *params_str(params_t *p, const char *key, const char *def) {

@@ -51,6 +51,8 @@ const char *params_str(params_t *p, const char *key, const char *def);
 /* LOB_ECONFIG naming the first key no accessor asked for. */
 lob_status_t params_check_unused(const params_t *p, lob_err_t *err);
 
+/* Parses true/false/yes/no/1/0; shared with the run config. 0 if not one. */
+int params_parse_bool(const char *s, int *out);
 /* Parses a duration text ("100ms") to ns; shared with the run config. */
 lob_status_t params_parse_duration(const char *s, int64_t *out);
 

@@ -1,8 +1,6 @@
 /* import.c - the import pipeline: readers -> merge -> book check -> .lob. */
 #include "import.h"
 
-#include <errno.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,31 +39,6 @@ lob_status_t import_sniff(const char *path, const char **format, lob_err_t *err)
   return LOB_OK;
 }
 
-lob_status_t import_file_sha256(const char *path, uint8_t out[32], lob_err_t *err) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return lob_err_set(err, LOB_EIO, "%s: cannot open: %s", path, strerror(errno));
-  lob_status_t st = LOB_OK;
-  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-  unsigned char *buf = malloc(1 << 16);
-  if (!ctx || !buf || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
-    st = lob_err_set(err, LOB_ENOMEM, "%s: cannot start SHA-256", path);
-    goto out;
-  }
-  size_t n;
-  while ((n = fread(buf, 1, 1 << 16, f)) > 0) EVP_DigestUpdate(ctx, buf, n);
-  if (ferror(f)) {
-    st = lob_err_set(err, LOB_EIO, "%s: read error: %s", path, strerror(errno));
-    goto out;
-  }
-  unsigned int len = 32;
-  EVP_DigestFinal_ex(ctx, out, &len);
-out:
-  free(buf);
-  EVP_MD_CTX_free(ctx);
-  fclose(f);
-  return st;
-}
-
 static lob_status_t open_reader(const char *path, const char *format, imp_role_t role,
                                 const src_opts_t *opts, src_t **out, lob_err_t *err) {
   const char *fmt = format;
@@ -83,10 +56,6 @@ static lob_status_t open_reader(const char *path, const char *format, imp_role_t
     return bybit_open(path, hint, opts, out, err);
   }
   return lob_err_set(err, LOB_EUSAGE, "unknown format '%s' (use tardis, binance or bybit)", fmt);
-}
-
-static int is_book_kind(int k) {
-  return k == EV_CLEAR || k == EV_SNAPSHOT || k == EV_DEPTH || k == EV_BBO;
 }
 
 static const char *base_name(const char *p) {
@@ -140,7 +109,7 @@ lob_status_t import_run(const inst_spec_t *spec, const import_cfg_t *cfg, import
     if (st != LOB_OK) goto out;
     for (size_t i = 0; i < n; i++) {
       const ev_t *e = &buf[i];
-      if (!is_book_kind(e->kind)) continue;
+      if (!ev_is_book(e->kind)) continue;
       if ((st = book_apply(book, e)) != LOB_OK) {
         lob_err_set(err, st, "cannot apply a book event at local time %lld",
                     (long long)e->local_ts);
@@ -166,10 +135,11 @@ lob_status_t import_run(const inst_spec_t *spec, const import_cfg_t *cfg, import
     s->format[fl] = '\0';
     s->rows = ss->rows;
     s->events = ss->events;
-    /* Hashed while read; a source without its own file is hashed now. */
-    if (src_sha256(srcs[i], s->sha256) != LOB_OK &&
-        (st = import_file_sha256(srcs[i]->path, s->sha256, err)) != LOB_OK)
+    /* Every reader opened here hashes its file while reading it. */
+    if (src_sha256(srcs[i], s->sha256) != LOB_OK) {
+      st = lob_err_set(err, LOB_EINVARIANT, "%s: the reader kept no SHA-256", srcs[i]->path);
       goto out;
+    }
     src_stats_add(&meta->anomalies, ss);
   }
   meta->anomalies.crossed_batches += crossed;

@@ -37,7 +37,4 @@ lob_status_t import_run(const inst_spec_t *spec, const import_cfg_t *cfg, import
 /* "tardis", "binance" or "bybit" from the first bytes of path. */
 lob_status_t import_sniff(const char *path, const char **format, lob_err_t *err);
 
-/* SHA-256 of a whole file's bytes (as stored, compressed or not). */
-lob_status_t import_file_sha256(const char *path, uint8_t out[32], lob_err_t *err);
-
 #endif

@@ -43,10 +43,6 @@ int cli_data_info(int argc, char **argv) {
   return 0;
 }
 
-static int is_book_kind(int k) {
-  return k == EV_CLEAR || k == EV_SNAPSHOT || k == EV_DEPTH || k == EV_BBO;
-}
-
 /* Replays the book events of r in file order up to the first book event whose
  * exchange time is past `at`. The events of one source are in exchange-time
  * order (backwards steps are counted by the importer), so this is the book
@@ -60,7 +56,7 @@ static lob_status_t replay_to(lobf_reader_t *r, book_t *b, int64_t at, int64_t *
   while ((st = lobf_next_block(r, &evs, &n, err)) == LOB_OK) {
     for (size_t i = 0; i < n; i++) {
       const ev_t *e = &evs[i];
-      if (!is_book_kind(e->kind)) continue;
+      if (!ev_is_book(e->kind)) continue;
       if (e->exch_ts > at) return LOB_OK;
       if ((st = book_apply(b, e)) != LOB_OK)
         return lob_err_set(err, st, "cannot apply book event at %lld", (long long)e->exch_ts);

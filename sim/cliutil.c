@@ -1,5 +1,6 @@
 /* cliutil.c - paths, error printing and meta printing for the sub-commands. */
 #include "cliutil.h"
+#include "runout.h"
 
 #include <jansson.h>
 #include <limits.h>
@@ -57,10 +58,6 @@ static const char *tfmt(int64_t t, char *b) {
   return b;
 }
 
-static void hex(const uint8_t *d, size_t n, char *out) {
-  for (size_t i = 0; i < n; i++) sprintf(out + 2 * i, "%02x", d[i]);
-}
-
 /* The anomaly counters with their names, in one table for text and JSON. */
 #define ANOM_FIELDS(X)                  \
   X(rows)                               \
@@ -82,7 +79,7 @@ void cli_print_meta(const lobf_meta_t *m) {
   printf("instrument   %s %s (%s, tick %s, step %s)\n", s->exchange, s->symbol,
          s->kind == INST_SPOT ? "spot" : "linear_perp", tick, step);
   for (uint32_t i = 0; i < m->nsources; i++) {
-    hex(m->sources[i].sha256, 32, h);
+    ro_hex(m->sources[i].sha256, 32, h);
     printf("source       %s [%s] rows %llu events %llu sha256 %s\n", m->sources[i].name,
            m->sources[i].format, (unsigned long long)m->sources[i].rows,
            (unsigned long long)m->sources[i].events, h);
@@ -102,7 +99,7 @@ void cli_print_meta(const lobf_meta_t *m) {
     if (m->anomalies.bad_by_status[i])
       printf("  bad rows: %-7s %llu (%s)\n", lob_status_name((lob_status_t)i) + 4,
              (unsigned long long)m->anomalies.bad_by_status[i], lob_status_str((lob_status_t)i));
-  hex(m->events_sha256, 32, h);
+  ro_hex(m->events_sha256, 32, h);
   printf("digest       %s (SHA-256 of the events)\n", h);
 }
 
@@ -133,7 +130,7 @@ void cli_print_meta_json(const lobf_meta_t *m) {
   json_object_set_new(o, "anomalies", anom);
   for (uint32_t i = 0; i < m->nsources; i++) {
     json_t *so = json_object();
-    hex(m->sources[i].sha256, 32, h);
+    ro_hex(m->sources[i].sha256, 32, h);
     json_object_set_new(so, "name", json_string(m->sources[i].name));
     json_object_set_new(so, "format", json_string(m->sources[i].format));
     json_object_set_new(so, "rows", json_integer((json_int_t)m->sources[i].rows));
@@ -142,7 +139,7 @@ void cli_print_meta_json(const lobf_meta_t *m) {
     json_array_append_new(srcs, so);
   }
   json_object_set_new(o, "sources", srcs);
-  hex(m->events_sha256, 32, h);
+  ro_hex(m->events_sha256, 32, h);
   json_object_set_new(o, "digest", json_string(h));
   char *txt = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
   if (txt) puts(txt);

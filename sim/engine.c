@@ -7,16 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/book.h"
-#include "../core/fixed.h"
-#include "../core/strategy.h"
-#include "../data/lobfile.h"
-#include "../exchange_models/account.h"
-#include "../exchange_models/latency.h"
-#include "../exchange_models/simexch.h"
 #include "engine_int.h"
-#include "evq.h"
-#include "runout.h"
 
 /* --- cursors over a market's file ---------------------------------------- */
 
@@ -42,10 +33,42 @@ static lob_status_t cur_peek(cur_t *c, const ev_t **e, lob_err_t *err) {
 
 /* --- the venue the strategy talks to --------------------------------------- */
 
+/* Puts an item in flight (a request or an update): counted so the loop
+ * knows when every update has been delivered, and so a run of data events
+ * ends when something new was scheduled. */
+static lob_status_t schedule(eng_t *g, const evq_item_t *it) {
+  g->inflight++;
+  g->scheduled++;
+  return evq_push(g->q, it);
+}
+
+/* The update for a request refused before it reached the matcher (by the
+ * recorded latency or the rate limit): a refused new order is REJECTED; a
+ * refused cancel or amend carries rejected_op (its order's status is not
+ * known there, see order.h). */
+static void refused(const eng_t *g, const evq_item_t *it, int op, int reason, int64_t exch_ts,
+                    ord_update_t *u) {
+  memset(u, 0, sizeof *u);
+  u->inst = it->market;
+  u->exch_ts = exch_ts;
+  u->reason = (uint8_t)reason;
+  u->status = OS_REJECTED;
+  u->position_after = g->pos[it->market];
+  if (op == OP_NEW) {
+    u->id = it->u.req.id;
+    u->side = it->u.req.side;
+    u->price = it->u.req.price;
+    u->qty = it->u.req.qty;
+  } else {
+    u->id = it->u.ref.id;
+    u->rejected_op = (uint8_t)op;
+  }
+}
+
 static lob_status_t schedule_request(eng_t *g, uint16_t inst, int op, evq_item_t *it) {
   if (inst >= g->nm) return LOB_EINVAL;
   mkt_t *m = &g->m[inst];
-  int64_t lat = lat_entry(m->lat, op, g->now);
+  int64_t lat = lat_entry(m->lat, op, g->ctx.now);
   it->market = inst;
   it->op = (uint8_t)op;
   if (lat < 0) {
@@ -56,32 +79,13 @@ static lob_status_t schedule_request(eng_t *g, uint16_t inst, int op, evq_item_t
     r.cls = ENG_LOCAL_RESP;
     r.market = inst;
     r.op = (uint8_t)op;
-    r.time = eng_fifo(&m->last_resp, g->now - lat);
-    ord_update_t *u = &r.u.upd;
-    u->inst = inst;
-    u->exch_ts = g->now - lat / 2;
-    u->reason = RJ_EXCHANGE_REJECT;
-    if (op == OP_NEW) {
-      u->id = it->u.req.id;
-      u->side = it->u.req.side;
-      u->status = OS_REJECTED;
-      u->price = it->u.req.price;
-      u->qty = it->u.req.qty;
-    } else {
-      u->id = it->u.ref.id;
-      u->status = OS_REJECTED; /* the order's own status is not known here */
-      u->rejected_op = (uint8_t)op;
-    }
-    u->position_after = g->pos[inst];
-    g->inflight++;
-    g->scheduled++;
-    return evq_push(g->q, &r);
+    r.time = eng_fifo(&m->last_resp, g->ctx.now - lat);
+    refused(g, it, op, RJ_EXCHANGE_REJECT, g->ctx.now - lat / 2, &r.u.upd);
+    return schedule(g, &r);
   }
   it->cls = ENG_EXCH_ORDER;
-  it->time = eng_fifo(&m->last_req, g->now + lat);
-  g->inflight++;
-  g->scheduled++;
-  return evq_push(g->q, it);
+  it->time = eng_fifo(&m->last_req, g->ctx.now + lat);
+  return schedule(g, it);
 }
 
 static lob_status_t v_submit(void *impl, const ord_req_t *req) {
@@ -98,7 +102,7 @@ static lob_status_t v_submit(void *impl, const ord_req_t *req) {
   u.inst = req->inst;
   u.side = req->side;
   u.status = OS_PENDING;
-  u.local_ts = g->now;
+  u.local_ts = g->ctx.now;
   u.price = req->price;
   u.qty = req->qty;
   u.leaves_qty = req->qty;
@@ -152,17 +156,11 @@ static void on_emit(void *ctx, const ord_update_t *u) {
   it.time = eng_fifo(&m->last_resp, u->exch_ts + lat);
   it.u.upd.local_ts = it.time;
   g->emitted++;
-  g->inflight++;
-  g->scheduled++;
-  lob_status_t st = evq_push(g->q, &it);
+  lob_status_t st = schedule(g, &it);
   if (st != LOB_OK) eng_fail(g, st, "out of memory scheduling an order update");
 }
 
 /* --- dispatch ------------------------------------------------------------------ */
-
-static int is_book_kind(int k) {
-  return k == EV_CLEAR || k == EV_SNAPSHOT || k == EV_DEPTH || k == EV_BBO;
-}
 
 /* The venue's invariants: the account's ledger (acct_check) and the
  * matcher's own (locks equal what the open orders hold, order books of our
@@ -203,9 +201,12 @@ static lob_status_t exch_data(eng_t *g, mkt_t *m, const ev_t *e, int64_t t) {
 static int rate_ok(mkt_t *m, int64_t t) {
   if (!m->cfg->rate_n) return 1;
   int64_t full = m->cfg->rate_n * m->cfg->rate_period;
-  if (m->bucket_t == 0) m->bucket = full;
-  else if (t > m->bucket_t) m->bucket = t - m->bucket_t >= full ? full : m->bucket + (t - m->bucket_t);
-  if (m->bucket > full) m->bucket = full;
+  /* The bucket starts full (eng_open_markets) and refills up to full. */
+  if (t > m->bucket_t && m->bucket < full) {
+    int64_t gain;
+    if (__builtin_sub_overflow(t, m->bucket_t, &gain) || gain >= full - m->bucket) m->bucket = full;
+    else m->bucket += gain;
+  }
   m->bucket_t = t;
   if (m->bucket < m->cfg->rate_period) return 0;
   m->bucket -= m->cfg->rate_period;
@@ -219,21 +220,7 @@ static lob_status_t exch_order(eng_t *g, const evq_item_t *it) {
   if (!rate_ok(m, it->time)) {
     /* Refused at the exchange's door: the matcher never sees it. */
     ord_update_t u;
-    memset(&u, 0, sizeof u);
-    u.inst = it->market;
-    u.exch_ts = it->time;
-    u.reason = RJ_RATE_LIMITED;
-    u.status = OS_REJECTED;
-    u.position_after = g->pos[it->market];
-    if (it->op == OP_NEW) {
-      u.id = it->u.req.id;
-      u.side = it->u.req.side;
-      u.price = it->u.req.price;
-      u.qty = it->u.req.qty;
-    } else {
-      u.id = it->u.ref.id;
-      u.rejected_op = it->op;
-    }
+    refused(g, it, it->op, RJ_RATE_LIMITED, it->time, &u);
     g->cur_op = it->op;
     on_emit(g, &u);
     g->cur_op = OP_NONE;
@@ -264,7 +251,7 @@ static lob_status_t local_resp(eng_t *g, const evq_item_t *it) {
     return eng_fail(g, st, "cannot write orders.csv");
   if (u->last_qty > 0) {
     g->fills++;
-    if ((st = ro_fill(g->out, &m->spec, m->cfg->name, eng_fee_asset(g, m, u), u)) != LOB_OK)
+    if ((st = ro_fill(g->out, &m->spec, m->cfg->name, eng_fee_asset(m, u), u)) != LOB_OK)
       return eng_fail(g, st, "cannot write fills.csv");
   }
   if (!g->stopped && g->sd->on_order) g->sd->on_order(g->ss, &g->ctx, u);
@@ -274,7 +261,7 @@ static lob_status_t local_resp(eng_t *g, const evq_item_t *it) {
 static lob_status_t local_data(eng_t *g, mkt_t *m, const ev_t *e) {
   uint16_t inst = (uint16_t)(m - g->m);
   lob_status_t st;
-  if (is_book_kind(e->kind)) {
+  if (ev_is_book(e->kind)) {
     if ((st = book_apply(m->lbook, e)) != LOB_OK)
       return eng_fail(g, st, "a book event of the data file is malformed");
     if ((e->flags & EVF_BATCH_END) && g->live && g->sd->on_book)
@@ -343,10 +330,10 @@ static lob_status_t run_queue_item(eng_t *g) {
   evq_pop(g->q, &it);
   switch (it.cls) {
     case ENG_EXCH_ORDER: g->inflight--; return exch_order(g, &it);
-    case ENG_LOCAL_RESP: g->inflight--; g->now = g->ctx.now = it.time; return local_resp(g, &it);
+    case ENG_LOCAL_RESP: g->inflight--; g->ctx.now = it.time; return local_resp(g, &it);
     case ENG_TIMER:
       if (g->data_done || g->stopped) return LOB_OK; /* no timers after the data */
-      g->now = g->ctx.now = it.time;
+      g->ctx.now = it.time;
       if (g->sd->on_timer) g->sd->on_timer(g->ss, &g->ctx);
       it.time += g->cfg->timer;
       if ((st = evq_push(g->q, &it)) != LOB_OK) return eng_fail(g, st, "out of memory");
@@ -361,6 +348,16 @@ static lob_status_t run_queue_item(eng_t *g) {
   return LOB_OK;
 }
 
+/* Keeps *best and *second the two earliest candidates seen so far. */
+static void consider(const pick_t *p, pick_t *best, int *have, pick_t *second, int *have2) {
+  if (!*have || before(p, best)) {
+    if (*have) *second = *best, *have2 = 1;
+    *best = *p, *have = 1;
+  } else if (!*have2 || before(p, second)) {
+    *second = *p, *have2 = 1;
+  }
+}
+
 /* One step: the earliest candidate; for a data cursor, a run of its events
  * for as long as each is still before every other candidate and nothing was
  * scheduled meanwhile (a strategy order or an exchange update ends the run,
@@ -369,24 +366,12 @@ static lob_status_t step(eng_t *g, int *done) {
   pick_t best = {0}, second = {0}, p = {0};
   int have = 0, have2 = 0;
   for (size_t i = 0; i < g->nm; i++)
-    for (int local = 0; local < 2; local++) {
-      if (!cur_pick(g, i, local, &p)) continue;
-      if (!have || before(&p, &best)) {
-        if (have) second = best, have2 = 1;
-        best = p, have = 1;
-      } else if (!have2 || before(&p, &second)) {
-        second = p, have2 = 1;
-      }
-    }
+    for (int local = 0; local < 2; local++)
+      if (cur_pick(g, i, local, &p)) consider(&p, &best, &have, &second, &have2);
   const evq_item_t *top = evq_peek(g->q);
   if (top) {
     p = (pick_t){top->time, (int)top->cls, g->nm, 2};
-    if (!have || before(&p, &best)) {
-      if (have) second = best, have2 = 1;
-      best = p, have = 1;
-    } else if (!have2 || before(&p, &second)) {
-      second = p, have2 = 1;
-    }
+    consider(&p, &best, &have, &second, &have2);
   }
   if (!have) {
     *done = 1;
@@ -409,7 +394,7 @@ static lob_status_t step(eng_t *g, int *done) {
       g->events++;
       st = exch_data(g, m, e, best.time);
     } else {
-      g->now = g->ctx.now = best.time;
+      g->ctx.now = best.time;
       if (!g->live && best.time >= g->cfg->start) eng_go_live(g, best.time);
       st = local_data(g, m, e);
     }
@@ -457,7 +442,8 @@ lob_status_t eng_open_markets(eng_t *g) {
         (st = cur_peek(&m->lc, &m->lc.head, &g->ferr)) != LOB_OK)
       return st;
     m->spec = br_meta(m->ring)->spec;
-    memcpy(m->events_sha256, br_meta(m->ring)->events_sha256, 32);
+    m->bucket = m->cfg->rate_n * m->cfg->rate_period; /* the rate-limit bucket starts full */
+    m->bucket_t = INT64_MIN;
     if ((st = book_create(&m->lbook)) != LOB_OK) return lob_err_set(&g->ferr, st, "out of memory");
   }
   return LOB_OK;

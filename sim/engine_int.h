@@ -30,7 +30,6 @@ typedef struct {
 typedef struct {
   const rc_market_t *cfg;
   inst_spec_t spec;
-  uint8_t events_sha256[32];
   blkring_t *ring; /* the file's decoded blocks */
   cur_t xc, lc; /* exchange-side and local-side cursors over the same blocks */
   lat_model_t *lat;
@@ -62,14 +61,13 @@ typedef struct {
   int64_t pos[RC_MAX_MARKETS];  /* the strategy's view, from updates */
   int64_t mark[RC_MAX_MARKETS]; /* last mark seen locally, 1e-8 */
   int cur_op;       /* ord_op_t being handled by the exchange (for response latency) */
-  int64_t now;      /* local time */
   uint64_t emitted; /* updates emitted by the venues so far */
   uint64_t inflight; /* requests and updates scheduled, not yet delivered */
   uint64_t drain_steps; /* steps taken since the data ended */
   uint64_t scheduled;   /* items pushed by requests and updates (ends a run) */
   int live;         /* the strategy has started (start of the window reached) */
   int data_done, stopped;
-  uint64_t events, orders, updates, fills, samples;
+  uint64_t events, orders, updates, fills;
   lob_status_t failed;
   lob_err_t ferr;
 } eng_t;
@@ -79,7 +77,7 @@ typedef struct {
 lob_status_t eng_fail(eng_t *g, lob_status_t st, const char *msg);
 /* t, or the last arrival time if t would overtake it (first in, first out). */
 int64_t eng_fifo(int64_t *last, int64_t t);
-const char *eng_fee_asset(const eng_t *g, const mkt_t *m, const ord_update_t *u);
+const char *eng_fee_asset(const mkt_t *m, const ord_update_t *u);
 /* Starts the strategy at local time t (on_start, first timer, first sample). */
 void eng_go_live(eng_t *g, int64_t t);
 lob_status_t eng_sample(eng_t *g, int64_t t);

@@ -1,7 +1,6 @@
 /* engine_run.c - setting a backtest up from its config, equity samples, the
  * summary, and tearing it down. The loop itself is engine.c. */
 #include <errno.h>
-#include <jansson.h>
 #include <libgen.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -10,7 +9,6 @@
 #include <sys/stat.h>
 
 #include "../core/fixed.h"
-#include "../core/timefmt.h"
 #include "engine_int.h"
 
 lob_status_t eng_fail(eng_t *g, lob_status_t st, const char *msg) {
@@ -28,8 +26,7 @@ int64_t eng_fifo(int64_t *last, int64_t t) {
   return t;
 }
 
-const char *eng_fee_asset(const eng_t *g, const mkt_t *m, const ord_update_t *u) {
-  (void)g;
+const char *eng_fee_asset(const mkt_t *m, const ord_update_t *u) {
   if (m->spec.kind == INST_SPOT) return u->side == ORD_BUY ? m->spec.base : m->spec.quote;
   return m->spec.settle;
 }
@@ -153,7 +150,6 @@ lob_status_t eng_sample(eng_t *g, int64_t t) {
   }
   fx_format(total, FX_MONEY_SCALE, FX_MONEY_SCALE, a1, sizeof a1);
   snprintf(p, (size_t)(end - p), ",%s", a1);
-  g->samples++;
   if ((st = ro_equity_row(g->out, t, cells)) != LOB_OK) return eng_fail(g, st, "cannot write equity.csv");
   return LOB_OK;
 }
@@ -266,10 +262,6 @@ static lob_status_t setup_strategy(eng_t *g, params_t *sp, const strat_def_t *gi
   return params_check_unused(sp, err);
 }
 
-static void hex(const uint8_t *d, char *out) {
-  for (int i = 0; i < 32; i++) sprintf(out + 2 * i, "%02x", d[i]);
-}
-
 static lob_status_t choose_run_dir(eng_t *g, eng_result_t *res) {
   const runcfg_t *c = g->cfg;
   if (c->run_id[0]) {
@@ -281,12 +273,12 @@ static lob_status_t choose_run_dir(eng_t *g, eng_result_t *res) {
     unsigned int len = 32;
     EVP_DigestInit_ex(x, EVP_sha256(), NULL);
     EVP_DigestUpdate(x, c->digest, 32);
-    for (size_t i = 0; i < g->nm; i++) EVP_DigestUpdate(x, g->m[i].events_sha256, 32);
+    for (size_t i = 0; i < g->nm; i++) EVP_DigestUpdate(x, br_meta(g->m[i].ring)->events_sha256, 32);
     EVP_DigestUpdate(x, &c->seed, sizeof c->seed);
     EVP_DigestFinal_ex(x, d, &len);
     EVP_MD_CTX_free(x);
     char h[65];
-    hex(d, h);
+    ro_hex(d, 32, h);
     snprintf(res->run_id, sizeof res->run_id, "%.24s-%.12s", c->strategy, h);
   }
   lob_status_t st = ro_mkdirs(c->output, &g->ferr);
@@ -342,7 +334,7 @@ lob_status_t eng_run_with(const runcfg_t *cfg, const strat_def_t *given, eng_res
     if (g->m[i].lc.clock > end) end = g->m[i].lc.clock;
     if (g->m[i].xc.clock > end) end = g->m[i].xc.clock;
   }
-  if (g->now > end) end = g->now;
+  if (g->ctx.now > end) end = g->ctx.now;
   if ((st = eng_sample(g, end)) != LOB_OK) goto out;
   if ((st = ro_close(g->out, res->output_digest, &g->ferr)) != LOB_OK) goto out;
   res->events = g->events;

@@ -96,12 +96,6 @@ static lob_status_t set_text(const runcfg_t *c, const rc_pair_t *p, char *dst, s
   return LOB_OK;
 }
 
-static int is_bool(const char *v, int *out) {
-  if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1")) return *out = 1, 1;
-  if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "0")) return *out = 0, 1;
-  return 0;
-}
-
 static rc_market_t *market(runcfg_t *c, const char *name, lob_err_t *err) {
   for (size_t i = 0; i < c->nmarkets; i++)
     if (!strcmp(c->markets[i].name, name)) return &c->markets[i];
@@ -138,7 +132,7 @@ static lob_status_t apply_market(runcfg_t *c, rc_market_t *m, const rc_pair_t *p
   else if (!strcmp(k, "queue")) return set_text(c, p, m->queue, sizeof m->queue, v, err);
   else if (!strcmp(k, "latency")) return set_text(c, p, m->latency, sizeof m->latency, v, err);
   else if (!strcmp(k, "liquidity_consumption")) {
-    if (!is_bool(v, &m->liquidity_consumption)) return bad(c, p, err, "want true or false");
+    if (!params_parse_bool(v, &m->liquidity_consumption)) return bad(c, p, err, "want true or false");
   } else if (!strcmp(k, "price_band_ticks")) {
     if (fx_parse_int(v, strlen(v), &m->price_band_ticks) != LOB_OK)
       return bad(c, p, err, "want a whole number of ticks (0 = off)");

@@ -50,6 +50,15 @@ lob_status_t ro_mkdirs(const char *dir, lob_err_t *err) {
   }
 }
 
+void ro_hex(const uint8_t *d, size_t n, char *out) {
+  static const char X[] = "0123456789abcdef";
+  for (size_t i = 0; i < n; i++) {
+    out[2 * i] = X[d[i] >> 4];
+    out[2 * i + 1] = X[d[i] & 15];
+  }
+  out[2 * n] = '\0';
+}
+
 lob_status_t ro_open(const char *dir, ro_t **out, lob_err_t *err) {
   ro_t *o = calloc(1, sizeof *o);
   if (!o) return LOB_ENOMEM;

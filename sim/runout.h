@@ -23,6 +23,9 @@ typedef struct ro ro_t;
 lob_status_t ro_mkdirs(const char *dir, lob_err_t *err);
 
 lob_status_t ro_open(const char *dir, ro_t **out, lob_err_t *err);
+
+/* Lower-case hex of n bytes into out (2n + 1 bytes): digests in files. */
+void ro_hex(const uint8_t *d, size_t n, char *out);
 /* One row of orders.csv: an order submitted (u->status PENDING, local_ts =
  * the submit time) or one of its changes, at the time the strategy learns it. */
 lob_status_t ro_order(ro_t *o, const inst_spec_t *s, const char *market, const ord_update_t *u,

@@ -16,7 +16,7 @@ static json_t *money(int64_t v) {
 
 static json_t *hexj(const uint8_t *d) {
   char h[65];
-  for (int i = 0; i < 32; i++) sprintf(h + 2 * i, "%02x", d[i]);
+  ro_hex(d, 32, h);
   return json_string(h);
 }
 
@@ -45,7 +45,7 @@ lob_status_t eng_write_summary(eng_t *g, const eng_result_t *res) {
     json_object_set_new(in, "data", json_string(m->cfg->data));
     json_object_set_new(in, "exchange", json_string(m->spec.exchange));
     json_object_set_new(in, "symbol", json_string(m->spec.symbol));
-    json_object_set_new(in, "events_sha256", hexj(m->events_sha256));
+    json_object_set_new(in, "events_sha256", hexj(meta->events_sha256));
     if (m->spec.kind == INST_LINEAR_PERP)
       json_object_set_new(in, "mark_price",
                           json_string(meta->by_kind[EV_MARK_PRICE]
