@@ -348,23 +348,7 @@ static lob_status_t detect(const char *path, uint64_t line, const csvr_field_t *
   return LOB_OK;
 }
 
-/* --- src_t plumbing ------------------------------------------------------ */
-
-static void bnc_free(bnc_t *r) {
-  if (!r) return;
-  exr_csv_free(&r->c);
-  exr_base_free(&r->b);
-  free(r);
-}
-
-static lob_status_t op_read(void *impl, ev_t *out, size_t cap, size_t *n, lob_err_t *err) {
-  bnc_t *r = impl;
-  return exr_read(&r->b, step, r, out, cap, n, err);
-}
-static const src_stats_t *op_stats(void *impl) { return &((bnc_t *)impl)->b.st; }
-static void op_destroy(void *impl) { bnc_free(impl); }
-
-static const src_ops_t BNC_OPS = {op_read, op_stats, op_destroy};
+/* --- opening ------------------------------------------------------------- */
 
 static int parse_hint(const char *h) {
   if (!h) return 0;
@@ -389,7 +373,7 @@ lob_status_t bnc_open(const char *path, const char *type_hint, const src_opts_t 
   in_stream_t *in = NULL;
   bnc_t *r = calloc(1, sizeof *r);
   if (!r) return lob_err_set(err, LOB_ENOMEM, "%s: out of memory", path);
-  exr_base_init(&r->b, path, opts);
+  exr_base_init(&r->b, path, opts, step, &r->c, NULL);
   r->spec = opts->spec;
   if ((st = in_open(path, &in, err)) != LOB_OK) goto fail;
   st = csvr_create(in, path, &r->c.csv, err);
@@ -419,14 +403,9 @@ lob_status_t bnc_open(const char *path, const char *type_hint, const src_opts_t 
   }
   char format[32];
   snprintf(format, sizeof format, "binance/%s", type_name(r->lay->type));
-  /* src_wrap owns r from here on, and frees it if it fails. */
-  in_stream_t *input = csvr_input(r->c.csv);
-  if ((st = src_wrap(&BNC_OPS, r, path, format, out)) != LOB_OK)
-    return lob_err_set(err, st, "%s: out of memory", path);
-  (*out)->input = input;
-  return LOB_OK;
+  return exr_wrap(&r->b, format, csvr_input(r->c.csv), out, err);
 fail:
   in_close(&in);
-  bnc_free(r);
+  exr_destroy(r);
   return st;
 }

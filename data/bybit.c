@@ -127,21 +127,6 @@ static lob_status_t step(void *impl, lob_err_t *err) {
   return r->spot ? row_spot(r, f, err) : row_deriv(r, f, err);
 }
 
-static void bbt_free(bbt_t *r) {
-  if (!r) return;
-  exr_csv_free(&r->c);
-  exr_base_free(&r->b);
-  free(r);
-}
-
-static lob_status_t op_read(void *impl, ev_t *out, size_t cap, size_t *n, lob_err_t *err) {
-  bbt_t *r = impl;
-  return exr_read(&r->b, step, r, out, cap, n, err);
-}
-static const src_stats_t *op_stats(void *impl) { return &((bbt_t *)impl)->b.st; }
-static void op_destroy(void *impl) { bbt_free(impl); }
-static const src_ops_t BBT_OPS = {op_read, op_stats, op_destroy};
-
 static int header_is(const csvr_field_t *f, size_t nf, const char *const *names) {
   for (size_t i = 0; i < nf; i++)
     if (!exr_eq(f[i].s, f[i].n, names[i])) return 0;
@@ -174,7 +159,7 @@ static lob_status_t trades_open(const char *path, const src_opts_t *opts, src_t 
   in_stream_t *in = NULL;
   bbt_t *r = calloc(1, sizeof *r);
   if (!r) return lob_err_set(err, LOB_ENOMEM, "%s: out of memory", path);
-  exr_base_init(&r->b, path, opts);
+  exr_base_init(&r->b, path, opts, step, &r->c, NULL);
   r->spec = opts->spec;
   if ((st = in_open(path, &in, err)) != LOB_OK) goto fail;
   st = csvr_create(in, path, &r->c.csv, err); /* owns in from here, even on failure */
@@ -195,15 +180,10 @@ static lob_status_t trades_open(const char *path, const src_opts_t *opts, src_t 
       goto fail;
     }
   }
-  /* src_wrap owns r from here on, and frees it if it fails. */
-  in_stream_t *input = csvr_input(r->c.csv);
-  if ((st = src_wrap(&BBT_OPS, r, path, r->spot ? "bybit/spot_trades" : "bybit/trades", out)) !=
-      LOB_OK)
-    return lob_err_set(err, st, "%s: out of memory", path);
-  (*out)->input = input;
-  return LOB_OK;
+  return exr_wrap(&r->b, r->spot ? "bybit/spot_trades" : "bybit/trades", csvr_input(r->c.csv),
+                  out, err);
 fail:
-  bbt_free(r);
+  exr_destroy(r);
   return st;
 }
 

@@ -226,21 +226,11 @@ static lob_status_t step(void *impl, lob_err_t *err) {
   return st;
 }
 
-static void bbo_free(bbo_t *r) {
-  if (!r) return;
-  in_close(&r->in);
-  exr_base_free(&r->b);
-  free(r->buf);
-  free(r);
-}
-
-static lob_status_t op_read(void *impl, ev_t *out, size_t cap, size_t *n, lob_err_t *err) {
+static void cleanup(void *impl) {
   bbo_t *r = impl;
-  return exr_read(&r->b, step, r, out, cap, n, err);
+  in_close(&r->in);
+  free(r->buf);
 }
-static const src_stats_t *op_stats(void *impl) { return &((bbo_t *)impl)->b.st; }
-static void op_destroy(void *impl) { bbo_free(impl); }
-static const src_ops_t BBO_OPS = {op_read, op_stats, op_destroy};
 
 /* "bybit/ob500" from the first line's topic "orderbook.500.SYM". The line
  * stays in the buffer and is read again by the first step. */
@@ -278,7 +268,7 @@ lob_status_t bybit_ob_open(const char *path, const src_opts_t *opts, src_t **out
   char format[32];
   bbo_t *r = calloc(1, sizeof *r);
   if (!r) return lob_err_set(err, LOB_ENOMEM, "%s: out of memory", path);
-  exr_base_init(&r->b, path, opts);
+  exr_base_init(&r->b, path, opts, step, NULL, cleanup);
   r->spec = opts->spec;
   r->cap = 64u << 10;
   r->buf = malloc(r->cap);
@@ -288,13 +278,8 @@ lob_status_t bybit_ob_open(const char *path, const src_opts_t *opts, src_t **out
   }
   if ((st = in_open(path, &r->in, err)) != LOB_OK) goto fail;
   if ((st = peek_format(r, format, sizeof format, err)) != LOB_OK) goto fail;
-  /* src_wrap owns r from here on, and frees it if it fails. */
-  in_stream_t *input = r->in;
-  if ((st = src_wrap(&BBO_OPS, r, path, format, out)) != LOB_OK)
-    return lob_err_set(err, st, "%s: out of memory", path);
-  (*out)->input = input;
-  return LOB_OK;
+  return exr_wrap(&r->b, format, r->in, out, err);
 fail:
-  bbo_free(r);
+  exr_destroy(r);
   return st;
 }

@@ -1,5 +1,5 @@
 /* exrow.c - event queue, bad-row rule, read loop and cell checks shared by
- * the Binance and Bybit readers (see exrow.h). The queue only ever hands
+ * the Tardis, Binance and Bybit readers (see exrow.h). The queue only ever hands
  * out sealed events, and it reuses its memory once drained, so a reader's
  * memory is bounded by its largest message. */
 #include "exrow.h"
@@ -12,19 +12,17 @@
 #include "../core/fixed.h"
 #include "../core/timefmt.h"
 
-void exr_base_init(exr_base_t *b, const char *path, const src_opts_t *opts) {
+void exr_base_init(exr_base_t *b, const char *path, const src_opts_t *opts, exr_step_fn step,
+                   exr_csv_t *csv, void (*cleanup)(void *impl)) {
   memset(b, 0, sizeof *b);
   snprintf(b->path, sizeof b->path, "%s", path);
   b->skip_bad_rows = opts->skip_bad_rows;
   b->inst = opts->inst;
   b->prev_exch = INT64_MIN;
   b->prev_local = INT64_MIN;
-}
-
-void exr_base_free(exr_base_t *b) {
-  free(b->q.ev);
-  b->q.ev = NULL;
-  b->q.n = b->q.cap = b->q.ready = b->q.pos = 0;
+  b->step = step;
+  b->csv = csv;
+  b->cleanup = cleanup;
 }
 
 lob_status_t exr_push(exr_base_t *b, uint8_t kind, uint8_t flags, int64_t exch, int64_t local,
@@ -114,8 +112,11 @@ lob_status_t exr_bad(exr_base_t *b, lob_err_t *err, lob_status_t why, const char
   return exr_badw(b, err, why, col, val, vn, what);
 }
 
-lob_status_t exr_read(exr_base_t *b, exr_step_fn step, void *impl, ev_t *out, size_t cap, size_t *n,
-                      lob_err_t *err) {
+/* The src_ops_t read of every reader: fills out[0..cap) from the queue,
+ * calling step for more rows; an error met after some events were copied is
+ * kept and returned by the next call. */
+static lob_status_t exr_read(void *impl, ev_t *out, size_t cap, size_t *n, lob_err_t *err) {
+  exr_base_t *b = impl;
   *n = 0;
   while (*n < cap) {
     size_t k = drain(&b->q, out + *n, cap - *n);
@@ -124,7 +125,7 @@ lob_status_t exr_read(exr_base_t *b, exr_step_fn step, void *impl, ev_t *out, si
     if (*n == cap || b->done || b->failed != LOB_OK) break;
     lob_err_t e;
     lob_err_clear(&e);
-    lob_status_t st = step(impl, &e);
+    lob_status_t st = b->step(b, &e);
     if (st == LOB_ETRUNC && b->skip_bad_rows) {
       b->st.truncated = 1;
       st = LOB_EEOF;
@@ -229,7 +230,7 @@ lob_status_t exr_csv_save(exr_csv_t *c, const csvr_field_t *f, size_t nf, uint64
   return LOB_OK;
 }
 
-void exr_csv_free(exr_csv_t *c) {
+static void exr_csv_free(exr_csv_t *c) {
   csvr_destroy(&c->csv);
   free(c->saved);
   c->saved = NULL;
@@ -257,4 +258,27 @@ lob_status_t exr_csv_next(exr_base_t *b, exr_csv_t *c, const csvr_field_t **f, s
     b->st.bad_rows++;
     b->st.bad_by_status[LOB_EBADROW]++;
   }
+}
+
+/* --- the src_t every reader returns ---------------------------------------- */
+
+void exr_destroy(void *impl) {
+  exr_base_t *b = impl;
+  if (!b) return;
+  if (b->csv) exr_csv_free(b->csv);
+  if (b->cleanup) b->cleanup(impl);
+  free(b->q.ev);
+  free(impl);
+}
+
+static const src_stats_t *exr_stats(void *impl) { return &((exr_base_t *)impl)->st; }
+static const src_ops_t EXR_OPS = {exr_read, exr_stats, exr_destroy};
+
+lob_status_t exr_wrap(exr_base_t *b, const char *format, in_stream_t *input, src_t **out,
+                      lob_err_t *err) {
+  /* src_wrap frees b if it fails. */
+  lob_status_t st = src_wrap(&EXR_OPS, b, b->path, format, out);
+  if (st != LOB_OK) return lob_err_set(err, st, "%s: out of memory", b->path);
+  (*out)->input = input;
+  return LOB_OK;
 }

@@ -1,12 +1,12 @@
-/* exrow.h - the machinery the Binance and Bybit readers share.
+/* exrow.h - the machinery the Tardis, Binance and Bybit readers share.
  *
  * A reader embeds an exr_base_t: the queue of events not yet handed out,
  * the anomaly counters, and the one bad-row rule (stop with LOB_EBADROW and
  * "FILE:LINE: what (column C, value 'V')", or count and skip the row when
  * skip_bad_rows is set). Events of a batch stay held in the queue until the
- * batch is sealed, so a caller never sees half of a message. exr_read() is
- * the src_ops_t read loop of both readers: it pulls rows through a step
- * function until the caller's buffer is full or the file ends.
+ * batch is sealed, so a caller never sees half of a message. exr_wrap()
+ * gives every reader the same src_ops_t: its read loop pulls rows through the
+ * reader's step function until the caller's buffer is full or the file ends.
  */
 #ifndef LOB_EXROW_H
 #define LOB_EXROW_H
@@ -28,6 +28,25 @@ typedef struct {
   size_t cap;
 } exr_queue_t;
 
+/* A CSV reader plus the first data row, which type detection reads before
+ * the stream starts and which is handed out again as the first row. */
+typedef struct {
+  csvr_t *csv;
+  char *saved;
+  csvr_field_t savedf[16];
+  size_t saved_n;
+  uint64_t saved_line;
+  int have_saved;
+} exr_csv_t;
+
+/* Parses one more row into the queue: LOB_OK (row consumed, whether it gave
+ * events, was skipped or was counted), LOB_EEOF at the clean end, or an
+ * error with err filled (LOB_ETRUNC from a cut stream is turned into an end
+ * of file counted in stats.truncated when skip_bad_rows is set). */
+typedef lob_status_t (*exr_step_fn)(void *impl, lob_err_t *err);
+
+/* The state every reader's struct starts with (the src_t impl pointer is a
+ * pointer to it). */
 typedef struct {
   char path[512];
   int skip_bad_rows;
@@ -39,10 +58,23 @@ typedef struct {
   int done;            /* end of file reached and the last batch sealed */
   lob_status_t failed; /* sticky error, returned again on every read */
   lob_err_t ferr;
+  exr_step_fn step;            /* parses the reader's next row */
+  exr_csv_t *csv;              /* the reader's CSV rows, freed with it (NULL: none) */
+  void (*cleanup)(void *impl); /* frees the reader's own members (NULL: none) */
 } exr_base_t;
 
-void exr_base_init(exr_base_t *b, const char *path, const src_opts_t *opts);
-void exr_base_free(exr_base_t *b);
+/* b must be the first member of the reader's struct, allocated with malloc:
+ * exr_destroy frees csv, calls cleanup and frees the struct. */
+void exr_base_init(exr_base_t *b, const char *path, const src_opts_t *opts, exr_step_fn step,
+                   exr_csv_t *csv, void (*cleanup)(void *impl));
+/* Frees a reader whose struct starts with an exr_base_t; NULL-safe. */
+void exr_destroy(void *impl);
+/* Wraps the reader (owned from here, freed on failure) in a src_t whose
+ * read loop fills the caller's buffer from the queue, calling step for more
+ * rows; an error met after some events were copied is kept and returned by
+ * the next read. input is the reader's byte stream (for src_sha256). */
+lob_status_t exr_wrap(exr_base_t *b, const char *format, in_stream_t *input, src_t **out,
+                      lob_err_t *err);
 
 /* Appends an event for this row (flags as given, inst filled in); held until
  * exr_seal. LOB_ENOMEM if the queue cannot grow (see exr_oom). */
@@ -86,34 +118,10 @@ static inline void exr_times(exr_base_t *b, int64_t exch, int64_t local) {
   src_stats_times(&b->st, exch, local, &b->prev_exch, &b->prev_local);
 }
 
-/* Parses one more row into the queue: LOB_OK (row consumed, whether it gave
- * events, was skipped or was counted), LOB_EEOF at the clean end, or an
- * error with err filled (LOB_ETRUNC from a cut stream is turned into an end
- * of file counted in stats.truncated when skip_bad_rows is set). */
-typedef lob_status_t (*exr_step_fn)(void *impl, lob_err_t *err);
-
-/* The read operation of a reader: fills out[0..cap) from the queue, calling
- * step for more rows. Follows the src_ops_t contract; an error met after some
- * events were copied is kept and returned by the next call. */
-lob_status_t exr_read(exr_base_t *b, exr_step_fn step, void *impl, ev_t *out, size_t cap, size_t *n,
-                      lob_err_t *err);
-
 /* --- CSV rows ------------------------------------------------------------ */
-
-/* A CSV reader plus the first data row, which type detection reads before
- * the stream starts and which is handed out again as the first row. */
-typedef struct {
-  csvr_t *csv;
-  char *saved;
-  csvr_field_t savedf[16];
-  size_t saved_n;
-  uint64_t saved_line;
-  int have_saved;
-} exr_csv_t;
 
 /* Keeps a copy of row f[0..nf) (nf <= 16) to be returned first. */
 lob_status_t exr_csv_save(exr_csv_t *c, const csvr_field_t *f, size_t nf, uint64_t line);
-void exr_csv_free(exr_csv_t *c);
 /* Next data row into *f / *nf, with b->line set and b->st.rows counted.
  * A malformed CSV row is a bad row (skipped and counted under
  * LOB_EBADROW with skip_bad_rows); other results as csvr_next. */

@@ -304,23 +304,6 @@ static lob_status_t step(void *impl, lob_err_t *err) {
   return LOB_EINVARIANT;
 }
 
-static lob_status_t t_read(void *impl, ev_t *out, size_t cap, size_t *n, lob_err_t *err) {
-  tardis_t *t = impl;
-  return exr_read(TB, step, t, out, cap, n, err);
-}
-
-static const src_stats_t *t_stats(void *impl) { return &((tardis_t *)impl)->b.st; }
-
-static void t_destroy(void *impl) {
-  tardis_t *t = impl;
-  if (!t) return;
-  exr_csv_free(&t->c);
-  exr_base_free(&t->b);
-  free(t);
-}
-
-static const src_ops_t TARDIS_OPS = {t_read, t_stats, t_destroy};
-
 /* --- header ---------------------------------------------------------------- */
 
 static int cols_are(const csvr_field_t *f, size_t nf, const char *const *names, size_t n) {
@@ -392,7 +375,7 @@ lob_status_t tardis_open(const char *path, const src_opts_t *opts, src_t **out, 
                        path);
   tardis_t *t = calloc(1, sizeof *t);
   if (!t) return lob_err_set(err, LOB_ENOMEM, "%s: out of memory", path);
-  exr_base_init(&t->b, path, opts);
+  exr_base_init(&t->b, path, opts, step, &t->c, NULL);
   t->spec = opts->spec;
   t->sym_n = strnlen(opts->spec->symbol, sizeof opts->spec->symbol);
   t->exch_n = strnlen(opts->spec->exchange, sizeof opts->spec->exchange);
@@ -409,12 +392,8 @@ lob_status_t tardis_open(const char *path, const src_opts_t *opts, src_t **out, 
   char format[sizeof((src_t *)0)->format];
   if (st == LOB_OK) st = detect(t, path, f, nf, format, sizeof format, err);
   if (st != LOB_OK) {
-    t_destroy(t);
+    exr_destroy(t);
     return st;
   }
-  in_stream_t *input = csvr_input(t->c.csv);
-  st = src_wrap(&TARDIS_OPS, t, path, format, out);
-  if (st != LOB_OK) return lob_err_set(err, st, "%s: out of memory", path);
-  (*out)->input = input;
-  return LOB_OK;
+  return exr_wrap(&t->b, format, csvr_input(t->c.csv), out, err);
 }

@@ -3,18 +3,17 @@
  * The first input byte sets skip_bad_rows (bit 0), whether the spec names
  * an exchange (bit 1) and the file name (bit 2: a "liquidations" name, which
  * turns a trades header into liquidations); the rest is written to a
- * per-process temp file and read to the end. Crashes, leaks and UB are
+ * per-process temp file (fuzz_util.h) and read to the end. Crashes, leaks and UB are
  * findings, and so is an event that breaks the reader's promises (a book or
  * trade price <= 0, a negative size, an unknown kind or flag).
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "../../core/instrument.h"
 #include "../../data/tardis.h"
+#include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -32,10 +31,10 @@ static void check(const ev_t *e) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static inst_spec_t spec;
-  static char path[2][96];
-  if (!path[0][0]) {
-    snprintf(path[0], sizeof path[0], "/tmp/fuzz_tardis_%ld.csv", (long)getpid());
-    snprintf(path[1], sizeof path[1], "/tmp/fuzz_tardis_%ld_liquidations.csv", (long)getpid());
+  static const char *path[2];
+  if (!path[0]) {
+    path[0] = fz_tmp_path("fuzz_tardis", ".csv");
+    path[1] = fz_tmp_path("fuzz_tardis", "_liquidations.csv");
     snprintf(spec.symbol, sizeof spec.symbol, "BTCUSDT");
     inst_set_tick(&spec, "0.1");
     inst_set_step(&spec, "0.001");
@@ -43,20 +42,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1) return 0;
   const char *p = path[(data[0] >> 2) & 1];
   snprintf(spec.exchange, sizeof spec.exchange, "%s", (data[0] & 2) ? "binance-futures" : "");
-  FILE *f = fopen(p, "wb");
-  if (!f) return 0;
-  fwrite(data + 1, 1, size - 1, f);
-  fclose(f);
+  if (!fz_write(p, data + 1, size - 1)) return 0;
   src_opts_t o = {&spec, 0, data[0] & 1};
   src_t *s = NULL;
   lob_err_t err;
-  if (tardis_open(p, &o, &s, &err) == LOB_OK) {
-    ev_t ev[7];
-    size_t n;
-    while (src_read(s, ev, 7, &n, &err) == LOB_OK)
-      for (size_t i = 0; i < n; i++) check(&ev[i]);
-    (void)src_stats(s);
-    src_destroy(&s);
-  }
+  if (tardis_open(p, &o, &s, &err) == LOB_OK) fz_drain(s, 7, check);
   return 0;
 }
