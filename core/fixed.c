@@ -253,17 +253,20 @@ size_t fx_format(int64_t v, int scale, int min_decimals, char *buf, size_t cap) 
   return len;
 }
 
-lob_status_t fx_muldiv(int64_t a, int64_t b, int64_t d, int64_t *out) {
+lob_status_t fx_div_round(__int128 num, __int128 d, int64_t *out) {
   if (d == 0) return LOB_EINVAL;
-  __int128 num = (__int128)a * b;
   __int128 q = num / d, r = num % d;
   /* Round half away from zero: |2r| >= |d| moves q one step away from 0. */
   __int128 r2 = r < 0 ? -r : r;
-  __int128 ad = d < 0 ? -(__int128)d : d;
+  __int128 ad = d < 0 ? -d : d;
   if (2 * r2 >= ad) q += ((num < 0) != (d < 0)) ? -1 : 1;
   if (q > INT64_MAX || q < INT64_MIN) return LOB_EOVERFLOW;
   *out = (int64_t)q;
   return LOB_OK;
+}
+
+lob_status_t fx_muldiv(int64_t a, int64_t b, int64_t d, int64_t *out) {
+  return fx_div_round((__int128)a * b, d, out);
 }
 
 lob_status_t fx_mul(int64_t a, int64_t b, int64_t *out) {

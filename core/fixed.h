@@ -7,8 +7,9 @@
  * Text is parsed straight to integers: no double is ever involved, so a
  * value either converts exactly or is refused with a reason.
  *
- * Rounding rule (the one rule, used by fx_muldiv and nowhere else): a
- * quotient that is not exact is rounded half away from zero. Exchanges
+ * Rounding rule (the one rule, in fx_div_round; fx_muldiv and
+ * inst_notional go through it): a quotient that is not exact is rounded
+ * half away from zero. Exchanges
  * differ (some truncate fees, some round them); one documented rule keeps
  * every figure reproducible, and the error is at most half a unit of 1e-8.
  */
@@ -55,6 +56,10 @@ size_t fx_format(int64_t v, int scale, int min_decimals, char *buf, size_t cap);
 /* out = a x b / d, computed in 128 bits and rounded half away from zero.
  * LOB_EINVAL when d == 0, LOB_EOVERFLOW when the result does not fit int64. */
 lob_status_t fx_muldiv(int64_t a, int64_t b, int64_t d, int64_t *out);
+/* The rule itself: out = num / d rounded half away from zero, for a
+ * numerator already formed in 128 bits. Needs |d| < 2^126 (and num above
+ * the 128-bit minimum when d < 0). Errors as fx_muldiv. */
+lob_status_t fx_div_round(__int128 num, __int128 d, int64_t *out);
 /* Checked a x b and a + b: LOB_EOVERFLOW instead of wrapping. */
 lob_status_t fx_mul(int64_t a, int64_t b, int64_t *out);
 lob_status_t fx_add(int64_t a, int64_t b, int64_t *out);

@@ -113,22 +113,11 @@ lob_status_t inst_notional(const inst_spec_t *s, int64_t ticks, int64_t lots, in
       __builtin_mul_overflow(num, (__int128)s->lot, &num))
     return LOB_EOVERFLOW;
   int e = FX_MONEY_SCALE - s->px_scale - s->qty_scale;
-  if (e >= 0) {
-    for (int i = 0; i < e; i++)
-      if (__builtin_mul_overflow(num, (__int128)10, &num)) return LOB_EOVERFLOW;
-    if (num > INT64_MAX || num < INT64_MIN) return LOB_EOVERFLOW;
-    *out = (int64_t)num;
-    return LOB_OK;
-  }
   __int128 d = 1;
-  for (int i = 0; i < -e; i++) d *= 10;
-  if (num / d > INT64_MAX || num / d < INT64_MIN) return LOB_EOVERFLOW;
-  /* Round half away from zero, the rule of fx_muldiv. */
-  __int128 q = num / d, r = num % d;
-  if (r < 0) r = -r;
-  if (2 * r >= d) q += num < 0 ? -1 : 1;
-  *out = (int64_t)q;
-  return LOB_OK;
+  for (; e > 0; e--)
+    if (__builtin_mul_overflow(num, (__int128)10, &num)) return LOB_EOVERFLOW;
+  for (; e < 0; e++) d *= 10;
+  return fx_div_round(num, d, out);
 }
 
 /* --- INI loading ------------------------------------------------------- */

@@ -1,7 +1,7 @@
 /* lobfile.c - the .lob format: its description (below), and the header and
  * index (de)serialisers shared by the writer and the reader, so the two
  * sides of every field are written once. The block encoder lives in
- * lobfile_write.c, the decoder in lobfile_read.c. Invariant: every read of
+ * lobfile_write.c, the decoder in lobfile_dec.c. Invariant: every read of
  * file bytes is bounds-checked, so a hostile file yields a status, never a
  * crash, an out-of-bounds read or an allocation it did not pay for in bytes.
  *

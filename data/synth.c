@@ -524,6 +524,11 @@ static lob_status_t initial_book(gen_t *g, int64_t mid) {
   return LOB_OK;
 }
 
+/* The opening mid, MID_PRICE quote units, in ticks. */
+static int64_t start_mid(const inst_spec_t *s) {
+  return MID_PRICE * fx_pow10[s->px_scale] / s->tick;
+}
+
 static lob_status_t check_cfg(const char *dir, const synth_cfg_t *c, lob_err_t *err) {
   if (!dir || !c || !c->spec) return lob_err_set(err, LOB_EINVAL, "synth: NULL argument");
   if (!(c->seconds > 0) || c->seconds > 366.0 * 86400)
@@ -534,7 +539,7 @@ static lob_status_t check_cfg(const char *dir, const synth_cfg_t *c, lob_err_t *
   const inst_spec_t *s = c->spec;
   if (s->tick <= 0 || s->lot <= 0 || s->px_scale > 12 || s->qty_scale > 12)
     return lob_err_set(err, LOB_EINVAL, "synth: instrument %s has no usable grid", s->symbol);
-  int64_t mid = MID_PRICE * fx_pow10[s->px_scale] / s->tick;
+  int64_t mid = start_mid(s);
   if (mid < 100000)
     return lob_err_set(err, LOB_EINVAL,
                        "synth: instrument %s: a mid of %d is only %lld ticks (need >= 100000)",
@@ -565,7 +570,7 @@ lob_status_t synth_write(const char *dir, const synth_cfg_t *cfg, synth_stats_t 
     goto nomem;
   if ((st = tardis_writer_create(dir, s, cfg->gzip_level, &g.w, err)) != LOB_OK) goto done;
 
-  int64_t mid = MID_PRICE * fx_pow10[s->px_scale] / s->tick;
+  int64_t mid = start_mid(s);
   g.lots_per_unit = (double)fx_pow10[s->qty_scale] / (double)s->lot;
   g.sig = (double)mid * DAY_VOL / sqrt(86400.0);
   g.v = (double)mid - 0.5;

@@ -230,25 +230,32 @@ static char *put_head(const tardis_writer_t *w, char *p, uint64_t exch_us, uint6
   return p;
 }
 
-static lob_status_t put_price(const tardis_writer_t *w, const ev_t *e, int64_t ticks, char **pp,
-                              lob_err_t *err) {
+/* ticks (qty: lots) -> decimal text at *pp; LOB_EINVAL for what the
+ * instrument's grid cannot write (negative, or overflowing). */
+static lob_status_t put_grid(const tardis_writer_t *w, const ev_t *e, int qty, int64_t v, char **pp,
+                             lob_err_t *err) {
   char what[64];
-  size_t n = ticks < 0 ? 0 : inst_price_format(&w->spec, ticks, *pp, 40);
+  size_t n = v < 0 ? 0
+             : qty ? inst_qty_format(&w->spec, v, *pp, 40)
+                   : inst_price_format(&w->spec, v, *pp, 40);
   if (n == 0)
-    return lob_err_set(err, LOB_EINVAL, "tardis writer: %s: price %lld ticks cannot be written",
-                       event_what(w, e, what, sizeof what), (long long)ticks);
+    return lob_err_set(err, LOB_EINVAL, "tardis writer: %s: %s %lld %s cannot be written",
+                       event_what(w, e, what, sizeof what), qty ? "amount" : "price",
+                       (long long)v, qty ? "lots" : "ticks");
   *pp += n;
   return LOB_OK;
 }
 
-static lob_status_t put_qty(const tardis_writer_t *w, const ev_t *e, int64_t lots, char **pp,
-                            lob_err_t *err) {
-  char what[64];
-  size_t n = lots < 0 ? 0 : inst_qty_format(&w->spec, lots, *pp, 40);
-  if (n == 0)
-    return lob_err_set(err, LOB_EINVAL, "tardis writer: %s: amount %lld lots cannot be written",
-                       event_what(w, e, what, sizeof what), (long long)lots);
-  *pp += n;
+/* "price,amount\n" of a book level or a trade, ending the row in f. */
+static lob_status_t end_row_px_qty(const tardis_writer_t *w, const ev_t *e, tw_file_t *f, char *p,
+                                   lob_err_t *err) {
+  lob_status_t st;
+  if ((st = put_grid(w, e, 0, e->price, &p, err)) != LOB_OK) return st;
+  *p++ = ',';
+  if ((st = put_grid(w, e, 1, e->qty, &p, err)) != LOB_OK) return st;
+  *p++ = '\n';
+  f->len = (size_t)(p - f->buf);
+  f->rows++;
   return LOB_OK;
 }
 
@@ -303,13 +310,7 @@ static lob_status_t write_book(tardis_writer_t *w, const ev_t *e, uint64_t xu, u
   char *p = put_head(w, f->buf + f->len, xu, lu);
   p = is_snap ? PUT_LIT(p, "true,") : PUT_LIT(p, "false,");
   p = side == 0 ? PUT_LIT(p, "bid,") : PUT_LIT(p, "ask,");
-  if ((st = put_price(w, e, e->price, &p, err)) != LOB_OK) return st;
-  *p++ = ',';
-  if ((st = put_qty(w, e, e->qty, &p, err)) != LOB_OK) return st;
-  *p++ = '\n';
-  f->len = (size_t)(p - f->buf);
-  f->rows++;
-  return LOB_OK;
+  return end_row_px_qty(w, e, f, p, err);
 }
 
 static lob_status_t write_trade(tardis_writer_t *w, const ev_t *e, uint64_t xu, uint64_t lu,
@@ -326,13 +327,7 @@ static lob_status_t write_trade(tardis_writer_t *w, const ev_t *e, uint64_t xu, 
   *p++ = ',';
   int side = ev_side(e);
   p = side == 0 ? PUT_LIT(p, "buy,") : side == 1 ? PUT_LIT(p, "sell,") : PUT_LIT(p, "unknown,");
-  if ((st = put_price(w, e, e->price, &p, err)) != LOB_OK) return st;
-  *p++ = ',';
-  if ((st = put_qty(w, e, e->qty, &p, err)) != LOB_OK) return st;
-  *p++ = '\n';
-  f->len = (size_t)(p - f->buf);
-  f->rows++;
-  return LOB_OK;
+  return end_row_px_qty(w, e, f, p, err);
 }
 
 static lob_status_t flush_quote(tardis_writer_t *w, lob_err_t *err) {
@@ -366,22 +361,20 @@ static lob_status_t flush_quote(tardis_writer_t *w, lob_err_t *err) {
 }
 
 static lob_status_t write_bbo(tardis_writer_t *w, const ev_t *e, lob_err_t *err) {
-  char what[64], tmp[48];
+  char what[64], tmp[48], *t = tmp;
   int side = ev_side(e);
   if (side < 0)
     return lob_err_set(err, LOB_EINVAL, "tardis writer: %s: quote with no side (flags 0x%x)",
                        event_what(w, e, what, sizeof what), e->flags);
-  if (e->price < 0 || inst_price_format(&w->spec, e->price, tmp, sizeof tmp) == 0)
-    return lob_err_set(err, LOB_EINVAL, "tardis writer: %s: price %lld ticks cannot be written",
-                       event_what(w, e, what, sizeof what), (long long)e->price);
-  if (e->qty < 0 || inst_qty_format(&w->spec, e->qty, tmp, sizeof tmp) == 0)
-    return lob_err_set(err, LOB_EINVAL, "tardis writer: %s: amount %lld lots cannot be written",
-                       event_what(w, e, what, sizeof what), (long long)e->qty);
+  /* Checked now (formatted into scratch): flush_quote writes them later. */
+  lob_status_t st;
+  if ((st = put_grid(w, e, 0, e->price, &t, err)) != LOB_OK) return st;
+  t = tmp;
+  if ((st = put_grid(w, e, 1, e->qty, &t, err)) != LOB_OK) return st;
   int rank = quote_rank[side];
-  if (w->q_mask && (e->exch_ts != w->q_exch || e->local_ts != w->q_local || rank <= w->q_last)) {
-    lob_status_t st = flush_quote(w, err);
-    if (st != LOB_OK) return st;
-  }
+  if (w->q_mask && (e->exch_ts != w->q_exch || e->local_ts != w->q_local || rank <= w->q_last) &&
+      (st = flush_quote(w, err)) != LOB_OK)
+    return st;
   if (!w->q_mask) {
     w->q_exch = e->exch_ts;
     w->q_local = e->local_ts;
