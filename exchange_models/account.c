@@ -28,8 +28,8 @@ lob_status_t acct_create(const acct_config_t *cfg, acct_t **out, lob_err_t *err)
   *out = NULL;
   if (!cfg || (cfg->kind != ACCT_SPOT && cfg->kind != ACCT_PERP))
     return lob_err_set(err, LOB_EINVAL, "account: kind must be spot or perp");
-  if (cfg->leverage < 1 || cfg->mmr < 0 || cfg->mmr >= 100000000 || cfg->mm_deduction < 0 ||
-      cfg->liq_fee_rate < 0 || cfg->liq_fee_rate > 100000000 ||
+  if (cfg->leverage < 1 || cfg->mmr < 0 || cfg->mmr >= RATE_ONE || cfg->mm_deduction < 0 ||
+      cfg->liq_fee_rate < 0 || cfg->liq_fee_rate > RATE_ONE ||
       (cfg->margin_mode != ACCT_MARGIN_CROSS && cfg->margin_mode != ACCT_MARGIN_ISOLATED) ||
       (cfg->mm_basis != ACCT_MM_ENTRY && cfg->mm_basis != ACCT_MM_MARK))
     return lob_err_set(err, LOB_EINVAL,
@@ -276,11 +276,10 @@ lob_status_t acct_unlock(acct_t *a, int asset, int64_t amount, lob_err_t *err) {
 
 /* --- spot fills --------------------------------------------------------- */
 
-static lob_status_t fill_args(const acct_t *a, const acct_fill_t *f, const acct_pos_t *p,
-                              lob_err_t *err) {
+lob_status_t acct_fill_args(const acct_fill_t *f, const acct_pos_t *p, lob_err_t *err) {
   if (!p) return lob_err_set(err, LOB_EINVAL, "account: unknown instrument %u", (unsigned)f->inst);
   if ((f->side != ORD_BUY && f->side != ORD_SELL) || f->px <= 0 || f->qty <= 0 || f->unlock < 0 ||
-      f->fee_rate > 100000000 || f->fee_rate < -100000000)
+      f->fee_rate > RATE_ONE || f->fee_rate < -RATE_ONE)
     return lob_err_set(err, LOB_EINVAL,
                        "account: bad fill of %s (side %d, price %lld, qty %lld, fee rate %lld, "
                        "unlock %lld)",
@@ -294,7 +293,7 @@ lob_status_t acct_spot_fill(acct_t *a, const acct_fill_t *f, acct_fill_res_t *re
   *reason = RJ_NONE;
   memset(res, 0, sizeof *res);
   acct_pos_t *p = acct_pos_get(a, f->inst);
-  lob_status_t st = fill_args(a, f, p, err);
+  lob_status_t st = acct_fill_args(f, p, err);
   if (st) return st;
   if (a->cfg.kind != ACCT_SPOT)
     return lob_err_set(err, LOB_EINVAL, "account: spot fill on a perpetual account");

@@ -10,6 +10,8 @@
 
 #include "account.h"
 
+#define RATE_ONE 100000000LL /* 1.0 at the 1e-8 rate scale */
+
 typedef struct {
   char name[ACCT_ASSET_NAME];
   int64_t total, locked;
@@ -60,9 +62,10 @@ lob_status_t acct_rate_of(int64_t amount, int64_t rate, int64_t *out);
 lob_status_t acct_mul3_pow10(int64_t f0, int64_t f1, int64_t f2, int e10, int64_t *out);
 /* Adds v to *field with overflow check. */
 lob_status_t acct_add_to(int64_t *field, int64_t v);
+/* The checks every fill passes (p NULL: unknown instrument): LOB_EINVAL. */
+lob_status_t acct_fill_args(const acct_fill_t *f, const acct_pos_t *p, lob_err_t *err);
 
 /* account_perp.c */
-lob_status_t acct_pool(const acct_t *a, int settle, acct_pool_t *out);
 lob_status_t acct_pos_value(const acct_pos_t *p, int64_t *value);
 lob_status_t acct_pos_upnl(const acct_pos_t *p, int64_t *upnl);
 lob_status_t acct_pos_im(const acct_pos_t *p, int64_t *im);

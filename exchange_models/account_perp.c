@@ -13,8 +13,6 @@
 #include "account.h"
 #include "account_int.h"
 
-#define RATE_ONE 100000000LL /* 1.0 at the 1e-8 rate scale */
-
 static int64_t iabs(int64_t v) { return v < 0 ? -v : v; }
 
 /* --- per-position figures --------------------------------------------- */
@@ -36,9 +34,12 @@ lob_status_t acct_pos_upnl(const acct_pos_t *p, int64_t *upnl) {
   return LOB_OK;
 }
 
-lob_status_t acct_pos_im(const acct_pos_t *p, int64_t *im) {
-  return fx_muldiv(p->cost, 100, p->leverage, im);
+/* Initial margin of a value at a leverage (1e-2). */
+static lob_status_t im_of(int64_t value, int64_t leverage, int64_t *im) {
+  return fx_muldiv(value, 100, leverage, im);
 }
+
+lob_status_t acct_pos_im(const acct_pos_t *p, int64_t *im) { return im_of(p->cost, p->leverage, im); }
 
 static const acct_tier_t *tier_of(const acct_pos_t *p, int64_t value) {
   for (size_t i = 0; i + 1 < p->ntiers; i++)
@@ -93,14 +94,18 @@ static lob_status_t pool_sum(const acct_t *a, int settle, const acct_pos_t *skip
   return LOB_OK;
 }
 
-lob_status_t acct_pool(const acct_t *a, int settle, acct_pool_t *out) {
-  return pool_sum(a, settle, NULL, out);
-}
-
 static lob_status_t cross_equity(const acct_pool_t *o, int64_t *eq) {
   int64_t e;
   if (fx_add(o->wallet, o->cross_upnl, &e) || fx_add(e, -o->iso_margin, &e)) return LOB_EOVERFLOW;
   *eq = e;
+  return LOB_OK;
+}
+
+/* Cross equity less the cross IM and what orders lock: the margin a new
+ * order may use. */
+static lob_status_t pool_available(const acct_pool_t *o, int64_t eq, int64_t *out) {
+  if (fx_add(eq, -o->cross_im, &eq) || fx_add(eq, -o->locked, &eq)) return LOB_EOVERFLOW;
+  *out = eq;
   return LOB_OK;
 }
 
@@ -109,9 +114,7 @@ lob_status_t acct_margin_available(const acct_t *a, int settle, int64_t *out) {
   int64_t eq;
   lob_status_t st = pool_sum(a, settle, NULL, &o);
   if (st || (st = cross_equity(&o, &eq))) return st;
-  if (fx_add(eq, -o.cross_im, &eq) || fx_add(eq, -o.locked, &eq)) return LOB_EOVERFLOW;
-  *out = eq;
-  return LOB_OK;
+  return pool_available(&o, eq, out);
 }
 
 /* --- settings ------------------------------------------------------------- */
@@ -213,7 +216,7 @@ lob_status_t acct_order_margin(const acct_t *a, uint16_t inst, int side, int64_t
   int64_t notional, im, fee;
   lob_status_t st;
   if ((st = inst_notional(&p->spec, px, open, &notional)) ||
-      (st = fx_muldiv(notional, 100, p->leverage, &im)) ||
+      (st = im_of(notional, p->leverage, &im)) ||
       (st = acct_rate_of(notional, fee_rate > 0 ? fee_rate : 0, &fee)) ||
       (st = fx_add(im, fee, margin)))
     return lob_err_set(err, st, "account: order margin of %s overflows (price %lld, qty %lld)",
@@ -271,13 +274,7 @@ static lob_status_t perp_fill(acct_t *a, const acct_fill_t *f, int liquidation,
   acct_pos_t *p;
   lob_status_t st = perp_pos(a, f->inst, &p, err);
   if (st) return st;
-  if ((f->side != ORD_BUY && f->side != ORD_SELL) || f->px <= 0 || f->qty <= 0 || f->unlock < 0 ||
-      f->fee_rate > RATE_ONE || f->fee_rate < -RATE_ONE)
-    return lob_err_set(err, LOB_EINVAL,
-                       "account: bad fill of %s (side %d, price %lld, qty %lld, fee rate %lld, "
-                       "unlock %lld)",
-                       p->spec.symbol, f->side, (long long)f->px, (long long)f->qty,
-                       (long long)f->fee_rate, (long long)f->unlock);
+  if ((st = acct_fill_args(f, p, err))) return st;
   acct_asset_t *s = &a->assets[p->settle];
   if (f->unlock > s->locked)
     return lob_err_set(err, LOB_EINVARIANT, "account: fill of %s unlocks %lld of %s, only %lld locked",
@@ -536,10 +533,8 @@ lob_status_t acct_totals(const acct_t *a, acct_totals_t *out, lob_err_t *err) {
   acct_pool_t o;
   lob_status_t st = pool_sum(a, out->settle_asset, NULL, &o);
   if (!st) st = cross_equity(&o, &out->cross_equity);
-  if (!st && (fx_add(o.wallet, o.upnl, &out->equity) ||
-              fx_add(out->cross_equity, -o.cross_im, &out->available) ||
-              fx_add(out->available, -o.locked, &out->available)))
-    st = LOB_EOVERFLOW;
+  if (!st && fx_add(o.wallet, o.upnl, &out->equity)) st = LOB_EOVERFLOW;
+  if (!st) st = pool_available(&o, out->cross_equity, &out->available);
   if (st) return lob_err_set(err, st, "account: totals overflow");
   out->wallet = o.wallet;
   out->upnl = o.upnl;

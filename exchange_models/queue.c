@@ -7,8 +7,6 @@
 #include "queue.h"
 
 #include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "../core/fixed.h"
@@ -125,14 +123,14 @@ static size_t trim_len(const char *s, size_t n) {
 }
 
 lob_status_t q_model_parse(const char *spec, q_model_t *out, lob_err_t *err) {
-  static const char *const names[] = {"none", "risk_averse", "prob_power", "prob_log"};
   if (!spec) return lob_err_set(err, LOB_ECONFIG, "queue model: missing");
   const char *p = skip_ws(spec);
   const char *colon = strchr(p, ':');
   size_t nlen = trim_len(p, colon ? (size_t)(colon - p) : strlen(p));
   int kind = -1;
-  for (int i = 0; i < 4; i++)
-    if (strlen(names[i]) == nlen && memcmp(p, names[i], nlen) == 0) kind = i;
+  for (int i = Q_NONE; i <= Q_PROB_LOG; i++)
+    if (strlen(q_kind_name((q_kind_t)i)) == nlen && memcmp(p, q_kind_name((q_kind_t)i), nlen) == 0)
+      kind = i;
   if (kind < 0)
     return lob_err_set(err, LOB_ECONFIG,
                        "queue model '%s': unknown model (none, risk_averse, prob_power:n=N, prob_log)",
@@ -141,7 +139,7 @@ lob_status_t q_model_parse(const char *spec, q_model_t *out, lob_err_t *err) {
   if (kind != Q_PROB_POWER) {
     if (colon && *skip_ws(colon + 1) != '\0')
       return lob_err_set(err, LOB_ECONFIG, "queue model '%s': %s takes no parameters", spec,
-                         names[kind]);
+                         q_kind_name((q_kind_t)kind));
     *out = m;
     return LOB_OK;
   }

@@ -104,11 +104,9 @@ lob_status_t sx_add_instrument(sx_t *x, const sx_inst_cfg_t *cfg) {
     return st;
   }
   in->specv = *cfg->spec;
-  in->spec = &in->specv;
   in->cfg = *cfg;
-  in->cfg.spec = in->spec;
-  in->perp = in->spec->kind == INST_LINEAR_PERP;
-  in->base_asset = x->perp ? -1 : acct_asset_find(x->acct, in->spec->base);
+  in->cfg.spec = &in->specv;
+  in->base_asset = x->perp ? -1 : acct_asset_find(x->acct, in->cfg.spec->base);
   x->slot[cfg->inst] = in;
   x->ins[x->nins++] = in;
   return LOB_OK;
@@ -119,15 +117,16 @@ const book_t *sx_book(const sx_t *x, uint16_t inst) {
   return in ? in->book : NULL;
 }
 
+static size_t inst_open(const sx_inst_t *in) { return in->rest[0].n + in->rest[1].n + in->stops.n; }
+
 size_t sx_open_orders(const sx_t *x, uint16_t inst) {
   sx_inst_t *in = x ? sx_inst((sx_t *)x, inst) : NULL;
-  return in ? in->rest[0].n + in->rest[1].n + in->stops.n : 0;
+  return in ? inst_open(in) : 0;
 }
 
 size_t sx_open_orders_all(const sx_t *x) {
   size_t n = 0;
-  for (size_t i = 0; x && i < x->nins; i++)
-    n += x->ins[i]->rest[0].n + x->ins[i]->rest[1].n + x->ins[i]->stops.n;
+  for (size_t i = 0; x && i < x->nins; i++) n += inst_open(x->ins[i]);
   return n;
 }
 
@@ -174,11 +173,11 @@ static int64_t mid_money(const sx_inst_t *in) {
   int64_t b, a, v = 0;
   int hb = book_best(in->book, BOOK_BID, &b, NULL), ha = book_best(in->book, BOOK_ASK, &a, NULL);
   if (hb && ha) {
-    if (fx_muldiv(sx_px_money(in->spec, b) + sx_px_money(in->spec, a), 1, 2, &v)) return 0;
+    if (fx_muldiv(sx_px_money(in->cfg.spec, b) + sx_px_money(in->cfg.spec, a), 1, 2, &v)) return 0;
     return v;
   }
-  if (hb || ha) return sx_px_money(in->spec, hb ? b : a);
-  return in->last_px ? sx_px_money(in->spec, in->last_px) : 0;
+  if (hb || ha) return sx_px_money(in->cfg.spec, hb ? b : a);
+  return in->last_px ? sx_px_money(in->cfg.spec, in->last_px) : 0;
 }
 
 /* ---- funding ------------------------------------------------------------------- */
@@ -243,7 +242,6 @@ static lob_status_t liq_fill(sx_t *x, sx_inst_t *in, sx_liq_rec_t *rec, int side
   acct_fill_res_t res;
   lob_status_t st = acct_liquidate_fill(x->acct, &f, &res, &x->err);
   if (st) return st;
-  in->pos = res.position_after;
   rec->fee += res.liq_fee + res.fee;
   rec->realized_pnl += res.realized_pnl;
   if (!rec->first_px) rec->first_px = px;
@@ -296,8 +294,8 @@ static lob_status_t liquidate(sx_t *x, sx_inst_t *in, int64_t ts) {
   }
   if (left > 0) { /* the book could not absorb it all: the rest at the last level */
     int64_t px = rec.last_px;
-    if (!px) px = pv.mark ? money_ticks(in->spec, pv.mark)
-                  : in->last_px ? in->last_px : money_ticks(in->spec, pv.entry_px);
+    if (!px) px = pv.mark ? money_ticks(in->cfg.spec, pv.mark)
+                  : in->last_px ? in->last_px : money_ticks(in->cfg.spec, pv.entry_px);
     if ((st = liq_fill(x, in, &rec, side, px, left, total, ts))) return st;
     rec.qty_unabsorbed = left;
     x->st.liq_unabsorbed++;
@@ -351,7 +349,7 @@ static lob_status_t end_snapshot(sx_t *x, sx_inst_t *in, int64_t ts) {
 
 /* Without a published mark, a held position is marked at the mid. */
 static lob_status_t mid_mark(sx_t *x, sx_inst_t *in) {
-  if (in->pos == 0) return LOB_OK;
+  if (acct_pos_size(x->acct, in->cfg.inst) == 0) return LOB_OK;
   int64_t b = 0, a = 0;
   book_best(in->book, BOOK_BID, &b, NULL);
   book_best(in->book, BOOK_ASK, &a, NULL);
@@ -444,7 +442,7 @@ lob_status_t sx_on_market(sx_t *x, const ev_t *e) {
 /* ---- self-check ----------------------------------------------------------------- */
 
 static lob_status_t bad(sx_t *x, const sx_inst_t *in, const sx_ord_t *o, const char *what) {
-  return lob_err_set(&x->err, LOB_EINVARIANT, "simexch: %s order %llu: %s", in->spec->symbol,
+  return lob_err_set(&x->err, LOB_EINVARIANT, "simexch: %s order %llu: %s", in->cfg.spec->symbol,
                      (unsigned long long)o->id, what);
 }
 

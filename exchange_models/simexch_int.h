@@ -51,14 +51,11 @@ typedef struct {
 typedef struct {
   sx_inst_cfg_t cfg;      /* cfg.spec points at specv */
   inst_spec_t specv;      /* our copy */
-  const inst_spec_t *spec; /* &specv */
-  int perp;
   book_t *book;
   sx_ovec_t rest[2];
   sx_ovec_t stops;
   sx_cvec_t cons[2];
   int in_snapshot;    /* an EV_CLEAR was seen, levels are still arriving */
-  int64_t pos;        /* perpetual position after our last fill (lots) */
   int base_asset;     /* spot: the account's index of the base asset */
   int64_t last_px;    /* last trade, ticks; 0 none */
   int64_t mark;       /* last EV_MARK_PRICE, 1e-8; 0 none */
@@ -138,6 +135,8 @@ lob_status_t sx_end(sx_t *x, sx_inst_t *in, sx_ord_t *o, int status, int reason,
 /* The position every update reports: perp signed lots, spot base total
  * in lots (rounded). */
 int64_t sx_pos_now(const sx_t *x, const sx_inst_t *in);
+/* Lots a reduce-only order of side may still fill (perpetual). */
+int64_t sx_ro_room(const sx_t *x, const sx_inst_t *in, int side);
 void sx_emit_order(sx_t *x, const sx_inst_t *in, const sx_ord_t *o, int reason, int rejected_op,
                    int64_t ts);
 /* Passive matching of a trade and of the book crossing our orders. */

@@ -143,9 +143,10 @@ int sx_walk_at(sx_t *x, sx_walk_t *w, size_t k, book_level_t *out) {
 int sx_eff_best(sx_t *x, const sx_inst_t *in, int s, int64_t *px, int64_t *qty) {
   int64_t p, q;
   if (!book_best(in->book, s, &p, &q)) return 0;
-  if (in->cons[s].n == 0 || q > sx_cons_at(in, s, p)) {
+  int64_t used = sx_cons_at(in, s, p);
+  if (in->cons[s].n == 0 || q > used) {
     if (px) *px = p;
-    if (qty) *qty = q - sx_cons_at(in, s, p);
+    if (qty) *qty = q - used;
     return 1;
   }
   sx_walk_t w;
@@ -259,12 +260,17 @@ static int64_t base_lots(const inst_spec_t *sp, int64_t base) {
   return v;
 }
 
+int64_t sx_ro_room(const sx_t *x, const sx_inst_t *in, int side) {
+  int64_t pos = acct_pos_size(x->acct, in->cfg.inst);
+  return side == ORD_BUY ? (pos < 0 ? -pos : 0) : (pos > 0 ? pos : 0);
+}
+
 int64_t sx_pos_now(const sx_t *x, const sx_inst_t *in) {
   if (!in) return 0;
-  if (x->perp) return in->pos;
+  if (x->perp) return acct_pos_size(x->acct, in->cfg.inst);
   acct_asset_view_t v;
   if (in->base_asset < 0 || acct_asset_view(x->acct, in->base_asset, &v)) return 0;
-  return base_lots(in->spec, v.total);
+  return base_lots(in->cfg.spec, v.total);
 }
 
 static void upd_base(const sx_t *x, const sx_inst_t *in, const sx_ord_t *o, int64_t ts,
@@ -311,17 +317,14 @@ lob_status_t sx_fill(sx_t *x, sx_inst_t *in, sx_ord_t *o, int64_t px, int64_t q,
   *filled = 0;
   *done = 0;
   if (o->reduce_only && x->perp) {
-    int64_t pos = acct_pos_size(x->acct, in->cfg.inst);
-    int64_t room = o->side == ORD_BUY ? (pos < 0 ? -pos : 0) : (pos > 0 ? pos : 0);
+    int64_t room = sx_ro_room(x, in, o->side);
     if (room == 0) {
       *done = 1;
       return sx_end(x, in, o, OS_CANCELLED, RJ_REDUCE_ONLY_WOULD_INCREASE, ts);
     }
     if (q > room) q = room;
   }
-  int64_t share = 0;
-  if (o->locked > 0)
-    share = q >= o->lock_qty ? o->locked : acct_lock_share(o->locked, q, o->lock_qty);
+  int64_t share = o->locked > 0 ? acct_lock_share(o->locked, q, o->lock_qty) : 0;
   acct_fill_t f = {.inst = in->cfg.inst,
                    .side = o->side,
                    .maker = (uint8_t)maker,
@@ -341,7 +344,6 @@ lob_status_t sx_fill(sx_t *x, sx_inst_t *in, sx_ord_t *o, int64_t px, int64_t q,
   o->locked -= share;
   o->lock_qty = q >= o->lock_qty ? 0 : o->lock_qty - q;
   o->cum += q;
-  if (x->perp) in->pos = res.position_after;
   *filled = q;
   x->filled = 1;
   x->st.fills++;

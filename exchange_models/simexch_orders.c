@@ -57,17 +57,12 @@ static sx_ord_t *find(sx_inst_t *in, uint64_t id, sx_ovec_t **vec, size_t *ix) {
 
 static int has_limit_px(int type) { return type == ORD_LIMIT || type == ORD_STOP_LIMIT; }
 static int is_market(int type) { return type == ORD_MARKET || type == ORD_STOP_MARKET; }
-
-/* Lots a reduce-only order of side may still fill (perpetual). */
-static int64_t ro_room(const sx_t *x, const sx_inst_t *in, int side) {
-  int64_t pos = acct_pos_size(x->acct, in->cfg.inst);
-  return side == ORD_BUY ? (pos < 0 ? -pos : 0) : (pos > 0 ? pos : 0);
-}
+static int is_stop(int type) { return type == ORD_STOP_MARKET || type == ORD_STOP_LIMIT; }
 
 /* Size and notional checks shared by new orders and amends: RJ_NONE or the
  * reason. notional_px 0 skips the notional check (no price to judge). */
 static int size_checks(const sx_inst_t *in, int64_t px, int64_t qty, int64_t notional_px) {
-  const inst_spec_t *sp = in->spec;
+  const inst_spec_t *sp = in->cfg.spec;
   if (qty <= 0) return RJ_INVALID;
   if (px && px % sp->order_tick != 0) return RJ_OFF_TICK;
   if (qty % sp->order_lot != 0) return RJ_OFF_LOT;
@@ -151,7 +146,7 @@ static lob_status_t activate(sx_t *x, sx_inst_t *in, sx_ord_t *o, int is_new, in
   lob_status_t st;
   int64_t want = o->qty - o->cum;
   if (o->reduce_only && x->perp) {
-    int64_t room = ro_room(x, in, o->side);
+    int64_t room = sx_ro_room(x, in, o->side);
     if (room == 0) return refuse(x, in, o, RJ_REDUCE_ONLY_WOULD_INCREASE, is_new, ts);
     if (want > room) want = room;
   }
@@ -205,7 +200,7 @@ static lob_status_t activate(sx_t *x, sx_inst_t *in, sx_ord_t *o, int is_new, in
 static int stop_due(const sx_inst_t *in, const sx_ord_t *o, int trig, int64_t price) {
   if ((o->trigger == TRIG_MARK ? TRIG_MARK : TRIG_LAST) != trig || price <= 0) return 0;
   if (trig == TRIG_LAST) return o->side == ORD_BUY ? price >= o->trigger_price : price <= o->trigger_price;
-  int c = sx_cmp_mark(in->spec, o->trigger_price, price); /* sign of trigger - mark */
+  int c = sx_cmp_mark(in->cfg.spec, o->trigger_price, price); /* sign of trigger - mark */
   return o->side == ORD_BUY ? c <= 0 : c >= 0;
 }
 
@@ -232,7 +227,7 @@ static int new_checks(sx_t *x, sx_inst_t *in, const ord_req_t *r) {
   if (r->type < ORD_LIMIT || r->type > ORD_STOP_LIMIT) return RJ_INVALID;
   if (has_limit_px(r->type) && (r->tif < TIF_GTC || r->tif > TIF_POST_ONLY || r->price <= 0))
     return RJ_INVALID;
-  int stop = r->type == ORD_STOP_MARKET || r->type == ORD_STOP_LIMIT;
+  int stop = is_stop(r->type);
   if (stop && (r->trigger_price <= 0 || r->trigger > TRIG_MARK)) return RJ_INVALID;
   if (r->qty <= 0) return RJ_INVALID;
   for (size_t k = 0; k < x->nins; k++) {
@@ -240,7 +235,7 @@ static int new_checks(sx_t *x, sx_inst_t *in, const ord_req_t *r) {
     size_t ix;
     if (find(x->ins[k], r->id, &vec, &ix)) return RJ_DUPLICATE_ID;
   }
-  if (stop && r->trigger_price % in->spec->order_tick != 0) return RJ_OFF_TICK;
+  if (stop && r->trigger_price % in->cfg.spec->order_tick != 0) return RJ_OFF_TICK;
   int64_t npx = has_limit_px(r->type) ? r->price : stop ? r->trigger_price : 0;
   if (r->type == ORD_MARKET) {
     int64_t best = 0;
@@ -250,7 +245,7 @@ static int new_checks(sx_t *x, sx_inst_t *in, const ord_req_t *r) {
   if (why != RJ_NONE) return why;
   if (r->reduce_only) {
     if (!x->perp) return RJ_NOT_SPOT;
-    if (ro_room(x, in, r->side) == 0) return RJ_REDUCE_ONLY_WOULD_INCREASE;
+    if (sx_ro_room(x, in, r->side) == 0) return RJ_REDUCE_ONLY_WOULD_INCREASE;
   }
   return RJ_NONE;
 }
@@ -282,7 +277,7 @@ lob_status_t sx_on_new(sx_t *x, const ord_req_t *r, int64_t exch_ts) {
   o.qty = r->qty;
   o.trigger_price = r->trigger_price;
   o.lock_asset = -1;
-  if (r->type == ORD_STOP_MARKET || r->type == ORD_STOP_LIMIT) {
+  if (is_stop(r->type)) {
     accepted(x, in, &o, 1, exch_ts);
     st = sx_ovec_push(&in->stops, &o);
     if (st) return st;

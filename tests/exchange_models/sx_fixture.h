@@ -3,7 +3,8 @@
  * a venue in one struct, the emitted updates recorded, and tiny helpers to
  * feed events and orders. Every call is followed by sx_check (the matcher's
  * invariants and acct_check). Units as in test_simexch.c. Include it after
- * <cmocka.h>: the helpers assert with cmocka.
+ * <cmocka.h>: the helpers assert with cmocka. The specs (and U) are
+ * sx_specs.h's.
  */
 #ifndef LOB_SX_FIXTURE_H
 #define LOB_SX_FIXTURE_H
@@ -13,8 +14,8 @@
 #include <string.h>
 
 #include "../../exchange_models/simexch.h"
+#include "sx_specs.h"
 
-#define U 100000000LL /* 1 USDT (or 1 BTC) in 1e-8 */
 #define NREC 4096
 
 typedef struct {
@@ -29,40 +30,6 @@ static inline void on_emit(void *ctx, const ord_update_t *u) {
   fx_t *f = ctx;
   assert_true(f->n < NREC);
   f->u[f->n++] = *u;
-}
-
-static inline inst_spec_t perp_spec(void) {
-  inst_spec_t s;
-  memset(&s, 0, sizeof s);
-  strcpy(s.exchange, "binance-futures");
-  strcpy(s.symbol, "BTCUSDT");
-  s.kind = INST_LINEAR_PERP;
-  strcpy(s.base, "BTC");
-  strcpy(s.quote, "USDT");
-  strcpy(s.settle, "USDT");
-  assert_int_equal(inst_set_tick(&s, "0.10"), LOB_OK);
-  assert_int_equal(inst_set_step(&s, "0.001"), LOB_OK);
-  s.min_qty = 1;
-  s.max_leverage = 12500;
-  s.maker_fee = 20000; /* 0.02% */
-  s.taker_fee = 55000; /* 0.055% */
-  return s;
-}
-
-static inline inst_spec_t spot_spec(void) {
-  inst_spec_t s;
-  memset(&s, 0, sizeof s);
-  strcpy(s.exchange, "binance");
-  strcpy(s.symbol, "BTCUSDT");
-  s.kind = INST_SPOT;
-  strcpy(s.base, "BTC");
-  strcpy(s.quote, "USDT");
-  assert_int_equal(inst_set_tick(&s, "0.01"), LOB_OK);
-  assert_int_equal(inst_set_step(&s, "0.00001"), LOB_OK);
-  s.min_qty = 1;
-  s.maker_fee = 100000; /* 0.1% */
-  s.taker_fee = 100000;
-  return s;
 }
 
 typedef struct {

@@ -16,40 +16,12 @@
 
 #include <cmocka.h>
 
-#include "../../core/fixed.h"
 #include "../../exchange_models/account.h"
+#include "sx_specs.h"
 
-#define U 100000000LL /* 1 USDT (or 1 BTC) in 1e-8 units */
+/* The specs' fees do not matter here: every fill names its own rate. */
 #define PX(p) ((int64_t)((p) * 10))  /* perp price -> ticks (whole prices only) */
 #define BTC 1000                      /* perp lots per BTC */
-
-static inst_spec_t perp_spec(void) {
-  inst_spec_t s;
-  memset(&s, 0, sizeof s);
-  strcpy(s.exchange, "binance-futures");
-  strcpy(s.symbol, "BTCUSDT");
-  s.kind = INST_LINEAR_PERP;
-  strcpy(s.base, "BTC");
-  strcpy(s.quote, "USDT");
-  strcpy(s.settle, "USDT");
-  assert_int_equal(inst_set_tick(&s, "0.10"), LOB_OK);
-  assert_int_equal(inst_set_step(&s, "0.001"), LOB_OK);
-  s.max_leverage = 12500;
-  return s;
-}
-
-static inst_spec_t spot_spec(void) {
-  inst_spec_t s;
-  memset(&s, 0, sizeof s);
-  strcpy(s.exchange, "binance");
-  strcpy(s.symbol, "BTCUSDT");
-  s.kind = INST_SPOT;
-  strcpy(s.base, "BTC");
-  strcpy(s.quote, "USDT");
-  assert_int_equal(inst_set_tick(&s, "0.01"), LOB_OK);
-  assert_int_equal(inst_set_step(&s, "0.00001"), LOB_OK);
-  return s;
-}
 
 /* A perpetual account with BTCUSDT as instrument 0 and `usdt` deposited. */
 static acct_t *perp_acct(acct_mm_basis_t basis, acct_margin_mode_t mode, int64_t lev,
@@ -482,14 +454,6 @@ static void test_spot(void **state) {
 }
 
 /* --- property: random fills and funding, ledger checked after each step --- */
-
-static uint64_t xs(uint64_t *s) {
-  uint64_t x = *s;
-  x ^= x << 13;
-  x ^= x >> 7;
-  x ^= x << 17;
-  return *s = x;
-}
 
 /* Independent of the account's internals: realized PnL of a position that
  * went flat equals sum(sell notionals) - sum(buy notionals) of its fills,

@@ -20,13 +20,6 @@
 
 /* ---- property test --------------------------------------------------------------------------- */
 
-static uint64_t xs(uint64_t *s) {
-  uint64_t x = *s;
-  x ^= x << 13;
-  x ^= x >> 7;
-  x ^= x << 17;
-  return *s = x;
-}
 static int64_t rnd(uint64_t *s, int64_t n) { return (int64_t)(xs(s) % (uint64_t)n); }
 
 typedef struct {
