@@ -29,11 +29,11 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(CFLAGS) $(WARN) $(SAN) $(PKG_CFLAGS) -MMD -MP
 LDLIBS  := $(PKG_LIBS) -lcsv -lpthread -lm
 
-LIB_DIRS := core data exchange_models strategy connectors reports sim
+LIB_DIRS := core data exchange_models strategy strategy/risk connectors reports sim
 LIB_SRCS := $(filter-out sim/main.c,$(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ := $(BUILD)/obj/sim/main.o
-TEST_SRCS := $(wildcard tests/*/test_*.c)
+TEST_SRCS := $(wildcard tests/*/test_*.c tests/*/*/test_*.c)
 TEST_BINS := $(TEST_SRCS:%.c=$(BUILD)/%)
 TEST_SUPPORT := $(wildcard tests/support/*.c)
 TEST_SUPPORT_OBJS := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)

@@ -79,4 +79,26 @@ size_t inst_qty_format(const inst_spec_t *s, int64_t lots, char *buf, size_t cap
  * bits, then rounded once by fx_div_round (the rule of fx_muldiv). */
 lob_status_t inst_notional(const inst_spec_t *s, int64_t ticks, int64_t lots, int64_t *out);
 
+/* Rounding onto the order grid with an explicit direction. DOWN and UP are
+ * toward -inf and +inf; NEAREST breaks ties away from zero (the one rule of
+ * fx_muldiv). For a bid "away from the market" is DOWN, for an ask UP. */
+typedef enum { INST_ROUND_DOWN = 1, INST_ROUND_UP = 2, INST_ROUND_NEAREST = 3 } inst_round_t;
+
+/* ticks -> a multiple of order_tick; lots -> a multiple of order_lot. */
+int64_t inst_round_price(const inst_spec_t *s, int64_t ticks, inst_round_t dir);
+int64_t inst_round_qty(const inst_spec_t *s, int64_t lots, inst_round_t dir);
+
+/* A price or size computed in floating point by a signal (a reservation
+ * price, a size from a budget) -> ticks (lots) on the order grid, rounded
+ * in the direction given. When not finite, negative or too
+ * large: LOB_EOVERFLOW. The only road from a double back to an order's numbers. */
+lob_status_t inst_price_from_double(const inst_spec_t *s, double px, inst_round_t dir,
+                                    int64_t *ticks);
+lob_status_t inst_qty_from_double(const inst_spec_t *s, double qty, inst_round_t dir,
+                                  int64_t *lots);
+/* Ticks (lots) -> the decimal value as a double, for signals and
+ * statistics only. */
+double inst_price_to_double(const inst_spec_t *s, int64_t ticks);
+double inst_qty_to_double(const inst_spec_t *s, int64_t lots);
+
 #endif

@@ -75,9 +75,14 @@ typedef enum {
 #undef ORD_REASON_ENUM
 } ord_reason_t;
 
+/* Client ids at or above this are the risk layer's own orders (kill-switch
+ * flattening); a strategy's ids stay below it. */
+#define ORD_ID_RISK (UINT64_C(1) << 63)
+
 /* An order as the strategy asks for it. */
 typedef struct {
-  uint64_t id;           /* client order id, chosen by the caller, unique per run */
+  uint64_t id;           /* client order id, chosen by the caller, unique per run;
+                            ids with bit 63 set (ORD_ID_RISK) belong to the risk layer */
   uint16_t inst;         /* instrument index in the run */
   uint8_t side;          /* ord_side_t */
   uint8_t type;          /* ord_type_t */

@@ -19,6 +19,23 @@
 #include "params.h"
 #include "venue.h"
 
+/* What the strategy knows of the money behind one instrument: the venue's
+ * account as the exchange reported it with the last order update (or
+ * funding) the strategy has received, so it is never ahead of the updates
+ * themselves. Money is 1e-8 of the asset. Spot: base and quote balances;
+ * perpetual: the settle asset (wallet, available margin, equity) and the
+ * position's leverage and entry price. */
+typedef struct {
+  int64_t base_total, base_free;   /* spot: base asset; perpetual: 0 */
+  int64_t quote_total, quote_free; /* spot: quote asset; perpetual: settle wallet balance and
+                                      available margin (what a new order can still use) */
+  int64_t equity;                  /* perpetual: wallet + unrealized PnL at the mark of the
+                                      moment; spot: quote_total + base at mid */
+  int64_t leverage_1e2;            /* perpetual: leverage x 100; spot: 100 */
+  int64_t entry_px;                /* perpetual: average entry price, 1e-8 quote per base
+                                      unit, from fills only; 0 when flat */
+} strat_funds_t;
+
 typedef struct {
   venue_t venue;                   /* where orders go */
   int64_t now;                     /* local time, ns */
@@ -27,6 +44,7 @@ typedef struct {
   const book_t *const *book;       /* [ninst] local-time books, read-only */
   const int64_t *position;         /* [ninst] lots, signed; spot: base balance in lots */
   const int64_t *mark;             /* [ninst] last mark price seen, 1e-8 quote (0: none yet) */
+  const strat_funds_t *funds;      /* [ninst] see strat_funds_t */
 } strat_ctx_t;
 
 typedef struct strat_def {

@@ -33,6 +33,10 @@ static lob_status_t cur_peek(cur_t *c, const ev_t **e, lob_err_t *err) {
 
 /* --- the venue the strategy talks to --------------------------------------- */
 
+/* evq_item_t.kind of an ENG_LOCAL_RESP that carries no funds snapshot (a
+ * refusal that never reached the account). */
+#define RESP_NO_FUNDS 1
+
 /* Puts an item in flight (a request or an update): counted so the loop
  * knows when every update has been delivered, and so a run of data events
  * ends when something new was scheduled. */
@@ -81,6 +85,7 @@ static lob_status_t schedule_request(eng_t *g, uint16_t inst, int op, evq_item_t
     r.op = (uint8_t)op;
     r.time = eng_fifo(&m->last_resp, g->ctx.now - lat);
     refused(g, it, op, RJ_EXCHANGE_REJECT, g->ctx.now - lat / 2, &r.u.upd);
+    r.kind = RESP_NO_FUNDS; /* the account did not change */
     return schedule(g, &r);
   }
   it->cls = ENG_EXCH_ORDER;
@@ -155,6 +160,13 @@ static void on_emit(void *ctx, const ord_update_t *u) {
   it.u.upd = *u;
   it.time = eng_fifo(&m->last_resp, u->exch_ts + lat);
   it.u.upd.local_ts = it.time;
+  /* The account as the exchange reports it with this update: the strategy
+   * learns of the money when it learns of the change, not before. */
+  lob_status_t fst = eng_funds_now(g, u->inst, &it.u.funds);
+  if (fst != LOB_OK) {
+    eng_fail(g, fst, NULL);
+    return;
+  }
   g->emitted++;
   lob_status_t st = schedule(g, &it);
   if (st != LOB_OK) eng_fail(g, st, "out of memory scheduling an order update");
@@ -192,6 +204,8 @@ static lob_status_t exch_data(eng_t *g, mkt_t *m, const ev_t *e, int64_t t) {
   /* The ledger is checked whenever the account may have changed. */
   if (g->emitted != before || e->kind == EV_FUNDING || e->kind == EV_MARK_PRICE)
     if ((st = check_venue(g, v)) != LOB_OK) return eng_fail(g, st, NULL);
+  if (e->kind == EV_FUNDING && (st = eng_funds_now(g, inst, &m->funding_funds)) != LOB_OK)
+    return eng_fail(g, st, NULL);
   return g->failed;
 }
 
@@ -247,6 +261,7 @@ static lob_status_t local_resp(eng_t *g, const evq_item_t *it) {
   lob_status_t st;
   g->updates++;
   if (u->last_qty > 0 || u->rejected_op == OP_NONE) g->pos[it->market] = u->position_after;
+  if (it->kind != RESP_NO_FUNDS) eng_funds_deliver(g, it->market, &it->u.funds);
   if ((st = ro_order(g->out, &m->spec, m->cfg->name, u, op_name(it->op))) != LOB_OK)
     return eng_fail(g, st, "cannot write orders.csv");
   if (u->last_qty > 0) {
@@ -271,6 +286,9 @@ static lob_status_t local_data(eng_t *g, mkt_t *m, const ev_t *e) {
   } else if (e->kind == EV_TRADE) {
     if (g->live && g->sd->on_trade) g->sd->on_trade(g->ss, &g->ctx, e);
   } else if (e->kind == EV_FUNDING) {
+    /* The payment was booked at exchange time; the strategy learns of it,
+     * and of the wallet after it, with the funding event. */
+    eng_funds_deliver(g, inst, &m->funding_funds);
     if (g->live && g->sd->on_funding) g->sd->on_funding(g->ss, &g->ctx, e);
   }
   return g->failed;

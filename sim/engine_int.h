@@ -37,6 +37,8 @@ typedef struct {
   int venue;     /* index into eng_t.v */
   int64_t last_req, last_resp; /* FIFO: arrival times never go back */
   int64_t bucket, bucket_t;    /* rate limit: tokens in ns of period, as of bucket_t */
+  strat_funds_t funding_funds; /* the account right after the last funding at exchange time,
+                                  handed to the strategy with the funding event */
 } mkt_t;
 
 typedef struct {
@@ -60,6 +62,7 @@ typedef struct {
   const book_t *books[RC_MAX_MARKETS];
   int64_t pos[RC_MAX_MARKETS];  /* the strategy's view, from updates */
   int64_t mark[RC_MAX_MARKETS]; /* last mark seen locally, 1e-8 */
+  strat_funds_t funds[RC_MAX_MARKETS]; /* the strategy's view, from updates (strategy.h) */
   int cur_op;       /* ord_op_t being handled by the exchange (for response latency) */
   uint64_t emitted; /* updates emitted by the venues so far */
   uint64_t inflight; /* requests and updates scheduled, not yet delivered */
@@ -83,6 +86,12 @@ void eng_go_live(eng_t *g, int64_t t);
 lob_status_t eng_sample(eng_t *g, int64_t t);
 /* Venue vi's value in its quote asset, 1e-8 (see equity.csv). */
 lob_status_t eng_venue_equity(eng_t *g, size_t vi, int64_t *eq);
+/* Instrument i's funds as the venue's account has them now (strategy.h). */
+lob_status_t eng_funds_now(eng_t *g, size_t i, strat_funds_t *out);
+/* Hands a funds snapshot of instrument i to the strategy's view, and the
+ * shared part of it (the settle asset of a perpetual venue, a spot asset of
+ * the same name) to the other instruments of the same venue. */
+void eng_funds_deliver(eng_t *g, size_t i, const strat_funds_t *f);
 lob_status_t eng_loop(eng_t *g);
 lob_status_t eng_open_markets(eng_t *g);
 void eng_close_markets(eng_t *g);

@@ -40,6 +40,8 @@ static int64_t align_up(int64_t t, int64_t period) {
 void eng_go_live(eng_t *g, int64_t t) {
   g->live = 1;
   g->ctx.now = t;
+  for (size_t i = 0; i < g->nm; i++)
+    if (eng_funds_now(g, i, &g->funds[i]) != LOB_OK) eng_fail(g, LOB_EINVARIANT, NULL);
   if (g->sd->on_start) g->sd->on_start(g->ss, &g->ctx);
   evq_item_t it;
   memset(&it, 0, sizeof it);
@@ -93,6 +95,58 @@ lob_status_t eng_venue_equity(eng_t *g, size_t vi, int64_t *eq) {
   }
   *eq = sum;
   return LOB_OK;
+}
+
+lob_status_t eng_funds_now(eng_t *g, size_t i, strat_funds_t *out) {
+  const mkt_t *m = &g->m[i];
+  acct_t *ac = g->v[m->venue].acct;
+  lob_status_t st;
+  memset(out, 0, sizeof *out);
+  out->leverage_1e2 = 100;
+  if (m->spec.kind == INST_LINEAR_PERP) {
+    acct_totals_t t;
+    acct_pos_view_t pv;
+    if ((st = acct_totals(ac, &t, &g->ferr)) != LOB_OK ||
+        (st = acct_pos_view(ac, (uint16_t)i, &pv, &g->ferr)) != LOB_OK)
+      return st;
+    out->quote_total = t.wallet;
+    out->quote_free = t.available;
+    out->equity = t.equity;
+    out->leverage_1e2 = pv.leverage;
+    out->entry_px = pv.size ? pv.entry_px : 0;
+    return LOB_OK;
+  }
+  acct_asset_view_t av;
+  int a;
+  if ((a = acct_asset_find(ac, m->spec.base)) >= 0 && acct_asset_view(ac, a, &av) == LOB_OK)
+    out->base_total = av.total, out->base_free = av.available;
+  if ((a = acct_asset_find(ac, m->spec.quote)) >= 0 && acct_asset_view(ac, a, &av) == LOB_OK)
+    out->quote_total = av.total, out->quote_free = av.available;
+  int64_t base_val;
+  if (fx_muldiv(out->base_total, mid_1e8(g, i), 100000000, &base_val) != LOB_OK) base_val = 0;
+  out->equity = out->quote_total + base_val;
+  return LOB_OK;
+}
+
+void eng_funds_deliver(eng_t *g, size_t i, const strat_funds_t *f) {
+  const mkt_t *m = &g->m[i];
+  g->funds[i] = *f;
+  for (size_t j = 0; j < g->nm; j++) {
+    const mkt_t *o = &g->m[j];
+    if (j == i || o->venue != m->venue) continue;
+    strat_funds_t *d = &g->funds[j];
+    if (m->spec.kind == INST_LINEAR_PERP) {
+      /* One settle wallet for every perpetual of the venue (cross margin). */
+      d->quote_total = f->quote_total;
+      d->quote_free = f->quote_free;
+      d->equity = f->equity;
+      continue;
+    }
+    if (!strcmp(o->spec.quote, m->spec.quote))
+      d->quote_total = f->quote_total, d->quote_free = f->quote_free;
+    if (!strcmp(o->spec.base, m->spec.base))
+      d->base_total = f->base_total, d->base_free = f->base_free;
+  }
 }
 
 static lob_status_t equity_header(eng_t *g) {
@@ -237,6 +291,7 @@ static lob_status_t setup_venues(eng_t *g) {
 
 static lob_status_t setup_strategy(eng_t *g, params_t *sp, const strat_def_t *given) {
   lob_err_t *err = &g->ferr;
+  lob_status_t st0;
   g->sd = given ? given : strat_find(g->cfg->strategy);
   if (!g->sd) {
     char names[256] = "";
@@ -257,6 +312,9 @@ static lob_status_t setup_strategy(eng_t *g, params_t *sp, const strat_def_t *gi
   g->ctx.book = g->books;
   g->ctx.position = g->pos;
   g->ctx.mark = g->mark;
+  g->ctx.funds = g->funds;
+  for (size_t i = 0; i < g->nm; i++)
+    if ((st0 = eng_funds_now(g, i, &g->funds[i])) != LOB_OK) return st0;
   lob_status_t st = g->sd->create(sp, &g->ctx, &g->ss, err);
   if (st != LOB_OK) return st;
   return params_check_unused(sp, err);

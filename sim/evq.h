@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "../core/order.h"
+#include "../core/strategy.h"
 #include "../core/status.h"
 
 typedef struct {
@@ -29,7 +30,10 @@ typedef struct {
       uint64_t id;
       int64_t price, qty;
     } ref;            /* cancel / amend / cancel-all in flight */
-    ord_update_t upd; /* response in flight */
+    struct {
+      ord_update_t upd;    /* response in flight */
+      strat_funds_t funds; /* the account right after the change it reports */
+    };
   } u;
 } evq_item_t;
 

@@ -63,6 +63,7 @@ typedef struct {
   int n;
   ord_update_t u[16];
   int64_t at[16];
+  strat_funds_t funds_at_send, funds[16];
 } script_t;
 
 static script_t g_script;
@@ -82,12 +83,14 @@ static void s_on_book(void *st, strat_ctx_t *c, uint16_t inst) {
   ord_req_t r = {.id = 7, .inst = inst, .side = ORD_BUY, .type = ORD_LIMIT, .tif = TIF_POST_ONLY,
                  .price = bid, .qty = 10};
   assert_int_equal(venue_submit(&c->venue, &r), LOB_OK);
+  s->funds_at_send = c->funds[inst];
   s->sent = 1;
 }
 static void s_on_order(void *st, strat_ctx_t *c, const ord_update_t *u) {
   script_t *s = st;
   if (s->n < 16) {
     s->at[s->n] = c->now;
+    s->funds[s->n] = c->funds[u->inst];
     s->u[s->n++] = *u;
   }
 }
@@ -169,6 +172,22 @@ static void test_queue_fill_timeline(void **state) {
   const char *sj = slurp(p);
   assert_non_null(strstr(sj, "\"fees\": \"0.12000000\""));
   assert_non_null(strstr(sj, "\"total\": \"9999.88000000\"")); /* 10000 - 0.12 */
+  /* The funds the strategy sees move with the updates, never ahead of them:
+   * at the send and at the ack (local 1.021, before the fill at exchange
+   * 1.030) the wallet is the deposit, flat, at the run's default leverage;
+   * the ack's snapshot has the order's margin locked, so less is free. With
+   * the fill (local 1.040) the wallet is 10000 - 0.12 and the entry price
+   * is the fill's 60000.0 (1e-8 units). */
+  assert_int_equal(g_script.funds_at_send.quote_total, 1000000000000LL);
+  assert_int_equal(g_script.funds_at_send.quote_free, 1000000000000LL);
+  assert_int_equal(g_script.funds_at_send.entry_px, 0);
+  assert_int_equal(g_script.funds_at_send.leverage_1e2, 1000); /* 10x, runcfg default */
+  assert_int_equal(g_script.funds[0].quote_total, 1000000000000LL);
+  assert_true(g_script.funds[0].quote_free < 1000000000000LL);
+  assert_int_equal(g_script.funds[0].entry_px, 0);
+  assert_int_equal(g_script.funds[1].quote_total, 999988000000LL);
+  assert_int_equal(g_script.funds[1].entry_px, 6000000000000LL);
+  assert_int_equal(g_script.funds[1].leverage_1e2, g_script.funds_at_send.leverage_1e2);
 }
 
 static void test_deterministic(void **state) {
