@@ -253,8 +253,22 @@ size_t fx_format(int64_t v, int scale, int min_decimals, char *buf, size_t cap) 
   return len;
 }
 
+/* The same rule in 64 bits, for the common case where the numerator and
+ * the divisor fit (a 128-bit division is a slow library call). |d| >= 2 or
+ * d == 1 here, so q never overflows and 2|r| < 2^64. */
+static lob_status_t div_round64(int64_t n, int64_t d, int64_t *out) {
+  int64_t q = n / d, r = n % d;
+  uint64_t r2 = r < 0 ? (uint64_t)0 - (uint64_t)r : (uint64_t)r;
+  uint64_t ad = d < 0 ? (uint64_t)0 - (uint64_t)d : (uint64_t)d;
+  if (2 * r2 >= ad) q += ((n < 0) != (d < 0)) ? -1 : 1;
+  *out = q;
+  return LOB_OK;
+}
+
 lob_status_t fx_div_round(__int128 num, __int128 d, int64_t *out) {
   if (d == 0) return LOB_EINVAL;
+  if (num >= INT64_MIN && num <= INT64_MAX && d > -INT64_MAX && d <= INT64_MAX && d != -1)
+    return div_round64((int64_t)num, (int64_t)d, out);
   __int128 q = num / d, r = num % d;
   /* Round half away from zero: |2r| >= |d| moves q one step away from 0. */
   __int128 r2 = r < 0 ? -r : r;

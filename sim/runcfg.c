@@ -233,9 +233,12 @@ static lob_status_t interpret(runcfg_t *c, lob_err_t *err) {
           return st;
       } else if ((st = params_add(&c->strat, p->key, p->value, p->line, err)) != LOB_OK)
         return st;
+    } else if (!strcmp(p->section, "risk")) {
+      /* Read and checked by the risk layer (rk_config_parse). */
+      if ((st = params_add(&c->risk, p->key, p->value, p->line, err)) != LOB_OK) return st;
     } else {
       return bad(c, p, err,
-                 "unknown section (use run, market.NAME, balance.VENUE or strategy)");
+                 "unknown section (use run, market.NAME, balance.VENUE, strategy or risk)");
     }
   }
   if (c->nmarkets == 0)
@@ -274,6 +277,8 @@ lob_status_t runcfg_load(const char *path, char *const *sets, size_t nsets, runc
   c->end = INT64_MAX;
   snprintf(c->strat.section, sizeof c->strat.section, "strategy");
   snprintf(c->strat.file, sizeof c->strat.file, "%s", path);
+  snprintf(c->risk.section, sizeof c->risk.section, "risk");
+  snprintf(c->risk.file, sizeof c->risk.file, "%s", path);
   FILE *f = fopen(path, "r");
   if (!f) return lob_err_set(err, LOB_EIO, "%s: cannot open the config file", path);
   line_reader_t rd = {f, 0};

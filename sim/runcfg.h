@@ -6,6 +6,7 @@
  *                    taker_fee, leverage, margin, mmr, liquidation_fee
  *   [balance.VENUE]  ASSET = amount (starting balances of that venue's account)
  *   [strategy]       name = ..., then the strategy's own parameters
+ *   [risk]           the risk layer's limits and breakers (docs/risk.md)
  *
  * Every key has a default (docs/simulation.md lists them); an unknown key
  * or section is an error naming the key and its line. `--set
@@ -74,6 +75,7 @@ typedef struct {
   rc_balance_t balances[RC_MAX_BALANCES];
   char strategy[32];
   params_t strat;           /* the [strategy] section without 'name' */
+  params_t risk;            /* the [risk] section (strategy/risk/risk.h; may be empty) */
   size_t npairs;
   rc_pair_t pairs[RC_MAX_PAIRS]; /* effective pairs, for the digest and the run store */
   uint8_t digest[32];

@@ -164,12 +164,54 @@ static void test_muldiv(void **state) {
   assert_int_equal(v, 42);
 }
 
+/* Half away from zero by another road: |q| = (2|num| + |d|) / (2|d|) in
+ * unsigned 128-bit arithmetic, with the sign put back. */
+static int ref_round(__int128 num, __int128 d, int64_t *out) {
+  unsigned __int128 an = num < 0 ? (unsigned __int128)0 - (unsigned __int128)num : (unsigned __int128)num;
+  unsigned __int128 ad = d < 0 ? (unsigned __int128)0 - (unsigned __int128)d : (unsigned __int128)d;
+  unsigned __int128 aq = (2 * an + ad) / (2 * ad);
+  int neg = (num < 0) != (d < 0);
+  if (aq > (unsigned __int128)INT64_MAX + (neg ? 1 : 0)) return 0;
+  *out = neg ? (int64_t)((unsigned __int128)0 - aq) : (int64_t)aq;
+  return 1;
+}
+
+/* fx_muldiv takes a 64-bit road when the product fits and a 128-bit one
+ * otherwise; both must give the reference's answer, at the edges too. */
+static void test_muldiv_random(void **state) {
+  (void)state;
+  uint64_t x = 88172645463325252ULL;
+  static const int64_t edge[] = {0, 1, -1, 2, -2, 3, 7, -7, 100000000, INT64_MAX, -INT64_MAX,
+                                 INT64_MIN, 4611686018427387904LL, -4611686018427387905LL};
+  for (int i = 0; i < 400000; i++) {
+    int64_t v[3];
+    for (int k = 0; k < 3; k++) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      int mode = (int)(x % 4);
+      uint64_t y = x >> 3;
+      if (mode == 0) v[k] = edge[y % (sizeof edge / sizeof *edge)];
+      else if (mode == 1) v[k] = (int64_t)(y % 2000001) - 1000000;
+      else if (mode == 2) v[k] = (int64_t)(y % 20000000000001ULL) - 10000000000000LL;
+      else v[k] = (int64_t)x;
+    }
+    if (v[2] == 0) v[2] = 3;
+    int64_t got = 0, want = 0;
+    lob_status_t st = fx_muldiv(v[0], v[1], v[2], &got);
+    if (ref_round((__int128)v[0] * v[1], v[2], &want)) {
+      assert_int_equal(st, LOB_OK);
+      assert_int_equal(got, want);
+    } else {
+      assert_int_equal(st, LOB_EOVERFLOW);
+    }
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_parse_plain),  cmocka_unit_test(test_parse_exponent),
       cmocka_unit_test(test_parse_errors), cmocka_unit_test(test_parse_int),
       cmocka_unit_test(test_decimals),     cmocka_unit_test(test_format),
-      cmocka_unit_test(test_round_trip),   cmocka_unit_test(test_muldiv),
+      cmocka_unit_test(test_round_trip),   cmocka_unit_test(test_muldiv), cmocka_unit_test(test_muldiv_random),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
