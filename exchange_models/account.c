@@ -340,6 +340,10 @@ lob_status_t acct_fill(acct_t *a, const acct_fill_t *f, acct_fill_res_t *res, or
 
 /* --- views and the check ------------------------------------------------ */
 
+int64_t acct_asset_locked(const acct_t *a, int asset) {
+  return asset >= 0 && (size_t)asset < a->nassets ? a->assets[asset].locked : 0;
+}
+
 lob_status_t acct_asset_view(const acct_t *a, int asset, acct_asset_view_t *out) {
   memset(out, 0, sizeof *out);
   if (asset < 0 || (size_t)asset >= a->nassets) return LOB_EINVAL;

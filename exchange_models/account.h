@@ -274,8 +274,15 @@ lob_status_t acct_liquidate_fill(acct_t *a, const acct_fill_t *f, acct_fill_res_
 /* --- views and the check ---------------------------------------------------- */
 
 lob_status_t acct_asset_view(const acct_t *a, int asset, acct_asset_view_t *out);
+/* An asset's locked amount alone (0 for an unknown index): the matcher's
+ * check after every change, without the margin figures of the view. */
+int64_t acct_asset_locked(const acct_t *a, int asset);
 lob_status_t acct_pos_view(const acct_t *a, uint16_t inst, acct_pos_view_t *out, lob_err_t *err);
 lob_status_t acct_totals(const acct_t *a, acct_totals_t *out, lob_err_t *err);
+/* A position's leverage (1e-2) and average entry price (1e-8, 0 when flat):
+ * the cheap part of acct_pos_view, for snapshots taken on every update. */
+lob_status_t acct_pos_entry(const acct_t *a, uint16_t inst, int64_t *leverage, int64_t *entry,
+                            lob_err_t *err);
 /* Registered instrument indexes in order of registration; returns count. */
 size_t acct_insts(const acct_t *a, uint16_t *out, size_t cap);
 

@@ -489,6 +489,24 @@ lob_status_t acct_liq_price(const acct_t *a, uint16_t inst, int64_t *px, int *ex
 
 /* --- views ------------------------------------------------------------------- */
 
+/* The average entry price, 1e-8 quote per base unit: cost / (|size| x lot
+ * x 10^-qty_scale), rounded once. */
+static lob_status_t entry_px(const acct_pos_t *p, int64_t *out) {
+  int64_t sl;
+  lob_status_t st = fx_mul(iabs(p->size), p->spec.lot, &sl);
+  return st ? st : fx_muldiv(p->cost, fx_pow10[p->spec.qty_scale], sl, out);
+}
+
+lob_status_t acct_pos_entry(const acct_t *a, uint16_t inst, int64_t *leverage, int64_t *entry,
+                            lob_err_t *err) {
+  const acct_pos_t *p = acct_pos_cget(a, inst);
+  if (!p) return lob_err_set(err, LOB_EINVAL, "account: unknown instrument %u", (unsigned)inst);
+  *leverage = p->leverage;
+  *entry = 0;
+  lob_status_t st = p->size ? entry_px(p, entry) : LOB_OK;
+  return st ? lob_err_set(err, st, "account: entry price of %s overflows", p->spec.symbol) : LOB_OK;
+}
+
 lob_status_t acct_pos_view(const acct_t *a, uint16_t inst, acct_pos_view_t *out, lob_err_t *err) {
   memset(out, 0, sizeof *out);
   const acct_pos_t *p = acct_pos_cget(a, inst);
@@ -507,12 +525,9 @@ lob_status_t acct_pos_view(const acct_t *a, uint16_t inst, acct_pos_view_t *out,
   out->liq_fees = p->liq_fees;
   out->fill_count = p->fill_count;
   if (a->cfg.kind != ACCT_PERP || p->size == 0) return LOB_OK;
-  int64_t sl;
   int exists;
   lob_status_t st;
-  if ((st = fx_mul(iabs(p->size), p->spec.lot, &sl)) ||
-      (st = fx_muldiv(p->cost, fx_pow10[p->spec.qty_scale], sl, &out->entry_px)) ||
-      (st = acct_pos_value(p, &out->value)) || (st = acct_pos_upnl(p, &out->upnl)) ||
+  if ((st = entry_px(p, &out->entry_px)) || (st = acct_pos_value(p, &out->value)) || (st = acct_pos_upnl(p, &out->upnl)) ||
       (st = acct_pos_im(p, &out->im)) || (st = acct_pos_mm(a, p, &out->mm)))
     return lob_err_set(err, st, "account: figures of %s overflow", p->spec.symbol);
   if ((st = acct_liq_price(a, inst, &out->liq_px, &exists, err))) return st;

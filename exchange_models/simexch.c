@@ -470,13 +470,14 @@ lob_status_t sx_check(sx_t *x) {
     }
   }
   for (size_t a = 0; a < na && a < ACCT_MAX_ASSETS; a++) {
-    acct_asset_view_t av;
-    lob_status_t st = acct_asset_view(x->acct, (int)a, &av);
-    if (st) return st;
-    if (av.locked != held[a])
+    int64_t locked = acct_asset_locked(x->acct, (int)a);
+    if (locked != held[a]) {
+      acct_asset_view_t av;
+      acct_asset_view(x->acct, (int)a, &av);
       return lob_err_set(&x->err, LOB_EINVARIANT,
                          "simexch: asset %s: locked %lld but open orders hold %lld", av.name,
-                         (long long)av.locked, (long long)held[a]);
+                         (long long)locked, (long long)held[a]);
+    }
   }
   return acct_check(x->acct, (long)sx_open_orders_all(x), &x->err);
 }

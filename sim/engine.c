@@ -328,18 +328,23 @@ static int cur_pick(eng_t *g, size_t i, int local, pick_t *p) {
   return 1;
 }
 
-/* Moves the cursor past its head and loads the next one. */
-static lob_status_t cur_next(eng_t *g, mkt_t *m, cur_t *c) {
-  if (++c->pos < c->n) { /* the common case: the next event of the same block */
-    c->head = &c->blk[c->pos];
-    return LOB_OK;
-  }
+/* Loads the cursor's next block (its head was the last of the block). */
+static lob_status_t cur_refill(eng_t *g, mkt_t *m, cur_t *c) {
   uint64_t k = c->k;
   lob_status_t st = cur_peek(c, &c->head, &g->ferr);
   if (st != LOB_OK) return eng_fail(g, st, NULL);
   /* A cursor moved to a new block: the blocks both have left can go. */
   if (c->k != k) br_release_below(m->ring, m->xc.k < m->lc.k ? m->xc.k : m->lc.k);
   return LOB_OK;
+}
+
+/* Moves the cursor past its head and loads the next one. */
+static inline lob_status_t cur_next(eng_t *g, mkt_t *m, cur_t *c) {
+  if (++c->pos < c->n) { /* the common case: the next event of the same block */
+    c->head = &c->blk[c->pos];
+    return LOB_OK;
+  }
+  return cur_refill(g, m, c);
 }
 
 static lob_status_t run_queue_item(eng_t *g) {
@@ -376,10 +381,20 @@ static void consider(const pick_t *p, pick_t *best, int *have, pick_t *second, i
   }
 }
 
+/* Whether a run of best's cursor may go on to an event at the same time as
+ * `second`: best's class, market and source are fixed during the run, so
+ * the order of engine.h reduces to a time bound. */
+static int ties_first(const pick_t *best, const pick_t *second) {
+  pick_t a = *best;
+  a.time = second->time;
+  return before(&a, second);
+}
+
 /* One step: the earliest candidate; for a data cursor, a run of its events
  * for as long as each is still before every other candidate and nothing was
  * scheduled meanwhile (a strategy order or an exchange update ends the run,
- * so the order of engine.h holds exactly). */
+ * so the order of engine.h holds exactly). The run's bound is worked out
+ * once: its events may go up to time `lim`, and reach it only if `eq_ok`. */
 static lob_status_t step(eng_t *g, int *done) {
   pick_t best = {0}, second = {0}, p = {0};
   int have = 0, have2 = 0;
@@ -401,26 +416,35 @@ static lob_status_t step(eng_t *g, int *done) {
     g->data_done = 1;
     return LOB_OK;
   }
+  int64_t lim = have2 ? second.time : INT64_MAX;
+  int eq_ok = !have2 || ties_first(&best, &second);
+  if (g->cfg->end < lim) lim = g->cfg->end, eq_ok = 1;
   mkt_t *m = &g->m[best.market];
-  cur_t *c = best.src ? &m->lc : &m->xc;
   uint64_t pushes = g->scheduled;
+  int64_t t = best.time;
   lob_status_t st;
-  for (;;) {
-    const ev_t *e = c->head;
-    c->clock = best.time;
-    if (best.src == 0) {
+  if (best.src == 0) {
+    cur_t *c = &m->xc;
+    for (;;) {
+      c->clock = t;
       g->events++;
-      st = exch_data(g, m, e, best.time);
-    } else {
-      g->ctx.now = best.time;
-      if (!g->live && best.time >= g->cfg->start) eng_go_live(g, best.time);
-      st = local_data(g, m, e);
+      if ((st = exch_data(g, m, c->head, t)) != LOB_OK) return st;
+      if ((st = cur_next(g, m, c)) != LOB_OK) return st;
+      if (g->scheduled != pushes || !c->head) return LOB_OK;
+      if (c->head->exch_ts > t) t = c->head->exch_ts; /* never back: the clock holds */
+      if (t > lim || (t == lim && !eq_ok)) return LOB_OK;
     }
-    if (st != LOB_OK) return st;
+  }
+  cur_t *c = &m->lc;
+  for (;;) {
+    c->clock = t;
+    g->ctx.now = t;
+    if (!g->live && t >= g->cfg->start) eng_go_live(g, t);
+    if ((st = local_data(g, m, c->head)) != LOB_OK) return st;
     if ((st = cur_next(g, m, c)) != LOB_OK) return st;
-    if (g->scheduled != pushes) return LOB_OK; /* something was scheduled: re-pick */
-    if (!cur_pick(g, best.market, best.src, &best) || best.time > g->cfg->end) return LOB_OK;
-    if (have2 && !before(&best, &second)) return LOB_OK;
+    if (g->scheduled != pushes || !c->head) return LOB_OK;
+    if (c->head->local_ts > t) t = c->head->local_ts;
+    if (t > lim || (t == lim && !eq_ok)) return LOB_OK;
   }
 }
 

@@ -105,15 +105,13 @@ lob_status_t eng_funds_now(eng_t *g, size_t i, strat_funds_t *out) {
   out->leverage_1e2 = 100;
   if (m->spec.kind == INST_LINEAR_PERP) {
     acct_totals_t t;
-    acct_pos_view_t pv;
     if ((st = acct_totals(ac, &t, &g->ferr)) != LOB_OK ||
-        (st = acct_pos_view(ac, (uint16_t)i, &pv, &g->ferr)) != LOB_OK)
+        (st = acct_pos_entry(ac, (uint16_t)i, &out->leverage_1e2, &out->entry_px, &g->ferr)) !=
+            LOB_OK)
       return st;
     out->quote_total = t.wallet;
     out->quote_free = t.available;
     out->equity = t.equity;
-    out->leverage_1e2 = pv.leverage;
-    out->entry_px = pv.size ? pv.entry_px : 0;
     return LOB_OK;
   }
   acct_asset_view_t av;
