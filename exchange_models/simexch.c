@@ -117,6 +117,10 @@ const book_t *sx_book(const sx_t *x, uint16_t inst) {
   return in ? in->book : NULL;
 }
 
+int64_t sx_position(const sx_t *x, uint16_t inst) {
+  return x ? sx_pos_now(x, sx_inst((sx_t *)x, inst)) : 0;
+}
+
 static size_t inst_open(const sx_inst_t *in) { return in->rest[0].n + in->rest[1].n + in->stops.n; }
 
 size_t sx_open_orders(const sx_t *x, uint16_t inst) {

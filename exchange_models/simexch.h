@@ -167,6 +167,9 @@ lob_status_t sx_on_amend(sx_t *x, uint16_t inst, uint64_t id, int64_t new_price,
                          int64_t exch_ts);
 
 const book_t *sx_book(const sx_t *x, uint16_t inst);
+/* The position as updates report it (position_after): perpetual: signed
+ * lots; spot: the base balance in lots. 0 for an unknown instrument. */
+int64_t sx_position(const sx_t *x, uint16_t inst);
 /* Open orders (resting and untriggered stops) of inst; of every instrument
  * of the venue with sx_open_orders_all (what acct_check wants). */
 size_t sx_open_orders(const sx_t *x, uint16_t inst);

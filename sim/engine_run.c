@@ -311,8 +311,11 @@ static lob_status_t setup_strategy(eng_t *g, params_t *sp, const strat_def_t *gi
   g->ctx.position = g->pos;
   g->ctx.mark = g->mark;
   g->ctx.funds = g->funds;
-  for (size_t i = 0; i < g->nm; i++)
+  for (size_t i = 0; i < g->nm; i++) {
+    /* The starting view: on spot the position is the deposited base. */
+    g->pos[i] = sx_position(g->v[g->m[i].venue].sx, (uint16_t)i);
     if ((st0 = eng_funds_now(g, i, &g->funds[i])) != LOB_OK) return st0;
+  }
   lob_status_t st = g->sd->create(sp, &g->ctx, &g->ss, err);
   if (st != LOB_OK) return st;
   return params_check_unused(sp, err);

@@ -295,6 +295,48 @@ static void test_bad_config(void **state) {
   assert_non_null(strstr(err.msg, "increasing"));
 }
 
+/* On spot the position the strategy sees is its base balance, from the
+ * start (not only after a first fill). A spot tape: the same rows as the
+ * perpetual one under Binance spot, where a lot of the data grid is
+ * 1e-8 BTC; a deposit of 0.5 BTC is 50,000,000 lots. */
+static int64_t g_spot_pos = -1;
+static void spot_on_book(void *st, strat_ctx_t *c, uint16_t inst) {
+  (void)st;
+  if (g_spot_pos < 0) g_spot_pos = c->position[inst];
+}
+static const strat_def_t SPOT_SCRIPT = {.name = "script", .create = s_create,
+                                        .destroy = s_destroy, .on_book = spot_on_book};
+
+static void test_spot_position_starts_at_deposit(void **state) {
+  (void)state;
+  char idir[1024], l2[1200], out[1200], text[2048], cfgpath[1200];
+  inst_spec_t spec;
+  lob_err_t err = {0};
+  tu_root("data/instruments", idir, sizeof idir);
+  assert_int_equal(inst_find(idir, "binance", "BTCUSDT", &spec, &err), LOB_OK);
+  write_file("spot_l2.csv", HDR_L2
+             "binance,BTCUSDT,1000000,1001000,true,bid,60000.00,1.000\n"
+             "binance,BTCUSDT,1000000,1001000,true,ask,60000.10,1.000\n"
+             "binance,BTCUSDT,1020000,1021000,false,bid,60000.00,0.400\n");
+  snprintf(l2, sizeof l2, "%s/spot_l2.csv", dir);
+  snprintf(out, sizeof out, "%s/spot.lob", dir);
+  import_cfg_t ic = {.out = out};
+  ic.paths[IMP_BOOK] = l2;
+  import_result_t ir;
+  assert_int_equal(import_run(&spec, &ic, &ir, &err), LOB_OK);
+  snprintf(text, sizeof text,
+           "[run]\noutput = %s/runs\n[market.spot]\ndata = spot.lob\n"
+           "[balance.binance]\nBTC = 0.5\nUSDT = 1000\n[strategy]\nname = script\n", dir);
+  write_file("spot.ini", text);
+  snprintf(cfgpath, sizeof cfgpath, "%s/spot.ini", dir);
+  static runcfg_t cfg;
+  assert_int_equal(runcfg_load(cfgpath, NULL, 0, &cfg, &err), LOB_OK);
+  eng_result_t res;
+  g_spot_pos = -1;
+  assert_int_equal(eng_run_with(&cfg, &SPOT_SCRIPT, &res, &err), LOB_OK);
+  assert_int_equal(g_spot_pos, 50000000);
+}
+
 int main(void) {
   tu_tmpdir("engine", dir, sizeof dir);
   make_lob();
@@ -304,6 +346,7 @@ int main(void) {
       cmocka_unit_test(test_latency_changes_outcome),
       cmocka_unit_test(test_rate_limit),
       cmocka_unit_test(test_bad_config),
+      cmocka_unit_test(test_spot_position_starts_at_deposit),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
