@@ -1,8 +1,10 @@
-/* instrument.c - loading instrument specs from INI files, and the exact
- * conversions between decimal text and ticks/lots. */
+/* instrument.c - loading instrument specs from INI files, the exact
+ * conversions between decimal text and ticks/lots, and the rounding onto
+ * the order grid (integers exactly; doubles through the snap rule below). */
 #include "instrument.h"
 
 #include <ini.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -245,4 +247,108 @@ lob_status_t inst_find(const char *dir, const char *exchange, const char *symbol
   char path[1024];
   snprintf(path, sizeof path, "%s/%s.ini", dir, exchange);
   return inst_load(path, symbol, out, err);
+}
+
+/* --- rounding onto the order grid ---------------------------------------- */
+
+/* v -> a multiple of step in direction dir, in exact integers. DOWN is the
+ * floor toward -inf (C's % truncates, so a negative remainder is moved),
+ * UP the ceiling, NEAREST the closer one with ties away from zero. A result
+ * that would leave int64 saturates to the last multiple inside it (no real
+ * price or size comes near). */
+static int64_t round_step(int64_t v, int64_t step, inst_round_t dir) {
+  if (step <= 1) return v;
+  int64_t r = v % step;
+  if (r == 0) return v;
+  __int128 lo = (__int128)v - (r > 0 ? r : r + step); /* floor multiple */
+  __int128 hi = lo + step;
+  __int128 res;
+  if (dir == INST_ROUND_DOWN) res = lo;
+  else if (dir == INST_ROUND_UP) res = hi;
+  else {
+    __int128 dlo = (__int128)v - lo, dhi = hi - v;
+    res = dlo < dhi ? lo : dhi < dlo ? hi : (v > 0 ? hi : lo);
+  }
+  if (res > INT64_MAX) res -= step;
+  if (res < INT64_MIN) res += step;
+  return (int64_t)res;
+}
+
+int64_t inst_round_price(const inst_spec_t *s, int64_t ticks, inst_round_t dir) {
+  return round_step(ticks, s->order_tick, dir);
+}
+
+int64_t inst_round_qty(const inst_spec_t *s, int64_t lots, inst_round_t dir) {
+  return round_step(lots, s->order_lot, dir);
+}
+
+/* Tolerance of the snap to the data grid, relative to the value (at least
+ * this much absolute, in data units): a double computed from decimal
+ * prices carries errors of a few 1e-16 relative, so 61659.7 / 0.1 gives
+ * 616596.99999999994; one part in 1e9 (0.00006 USDT at 60000) is far above
+ * that noise and far below anything a signal means. */
+#define SNAP_REL 1e-9
+
+/* The rule of inst_*_from_double: x = v x 10^scale / unit is v in data
+ * units (ticks or lots). (1) When x lies within SNAP_REL of a whole data
+ * unit it is taken to be that unit exactly, and the direction is applied
+ * to it on the order grid with the integer rounding above (so 61659.7 on a
+ * 0.1 tick is 616597 ticks whatever the direction). (2) Otherwise x lies
+ * strictly between two data units lo and lo + 1: DOWN is the order multiple
+ * at or below lo, UP the one at or above lo + 1, NEAREST the order multiple
+ * nearer to x (a midpoint between two multiples is a whole or a half data
+ * unit; a half met within SNAP_REL is a tie, broken away from zero). */
+static lob_status_t from_double(double v, int scale, int64_t unit, int64_t step, inst_round_t dir,
+                                int64_t *out) {
+  if (!isfinite(v) || v < 0) return LOB_EOVERFLOW;
+  double x = v * (double)fx_pow10[scale] / (double)unit;
+  /* 2^62: leaves room for the rounding step and the snap. */
+  if (!(x < 0x1p62)) return LOB_EOVERFLOW;
+  double tol = SNAP_REL * (x > 1.0 ? x : 1.0);
+  double rx = nearbyint(x);
+  int64_t res;
+  if (fabs(x - rx) <= tol) {
+    res = round_step((int64_t)rx, step, dir);
+  } else {
+    int64_t lo = (int64_t)floor(x);
+    if (dir == INST_ROUND_DOWN) res = round_step(lo, step, INST_ROUND_DOWN);
+    else if (dir == INST_ROUND_UP) res = round_step(lo + 1, step, INST_ROUND_UP);
+    else {
+      int64_t a = round_step(lo, step, INST_ROUND_DOWN); /* lo >= 0: the multiple at or below */
+      int64_t half = step / 2;                            /* midpoint is a + step / 2 */
+      if (step % 2 == 0) res = lo < a + half ? a : a + step; /* x never equals a whole unit */
+      else if (lo != a + half) res = lo < a + half ? a : a + step;
+      else {
+        double frac = x - (double)lo; /* midpoint at lo + 0.5 */
+        res = fabs(frac - 0.5) <= tol ? a + step : frac < 0.5 ? a : a + step;
+      }
+    }
+  }
+  *out = res;
+  return LOB_OK;
+}
+
+lob_status_t inst_price_from_double(const inst_spec_t *s, double px, inst_round_t dir,
+                                    int64_t *ticks) {
+  return from_double(px, s->px_scale, s->tick, s->order_tick, dir, ticks);
+}
+
+lob_status_t inst_qty_from_double(const inst_spec_t *s, double qty, inst_round_t dir,
+                                  int64_t *lots) {
+  return from_double(qty, s->qty_scale, s->lot, s->order_lot, dir, lots);
+}
+
+/* units x unit / 10^scale: the integer product is exact below 2^53, and a
+ * division of exact operands by a power of ten is correctly rounded, so
+ * 616597 ticks of 0.1 give the double nearest 61659.7. */
+static double to_double(int64_t units, int64_t unit, int scale) {
+  return (double)((__int128)units * unit) / (double)fx_pow10[scale];
+}
+
+double inst_price_to_double(const inst_spec_t *s, int64_t ticks) {
+  return to_double(ticks, s->tick, s->px_scale);
+}
+
+double inst_qty_to_double(const inst_spec_t *s, int64_t lots) {
+  return to_double(lots, s->lot, s->qty_scale);
 }

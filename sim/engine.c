@@ -33,9 +33,11 @@ static lob_status_t cur_peek(cur_t *c, const ev_t **e, lob_err_t *err) {
 
 /* --- the venue the strategy talks to --------------------------------------- */
 
-/* evq_item_t.kind of an ENG_LOCAL_RESP that carries no funds snapshot (a
- * refusal that never reached the account). */
+/* evq_item_t.kind of an ENG_LOCAL_RESP: one that carries no funds snapshot
+ * (a refusal that never reached the account), and one made by the risk
+ * layer (no funds either, and not handed back to the layer). */
 #define RESP_NO_FUNDS 1
+#define RESP_RISK 2
 
 /* Puts an item in flight (a request or an update): counted so the loop
  * knows when every update has been delivered, and so a run of data events
@@ -172,6 +174,21 @@ static void on_emit(void *ctx, const ord_update_t *u) {
   if (st != LOB_OK) eng_fail(g, st, "out of memory scheduling an order update");
 }
 
+void eng_risk_deliver(void *host, const ord_update_t *u) {
+  eng_t *g = host;
+  if (g->failed || u->inst >= g->nm) return;
+  evq_item_t it;
+  memset(&it, 0, sizeof it);
+  it.cls = ENG_LOCAL_RESP;
+  it.market = u->inst;
+  it.op = u->rejected_op ? u->rejected_op : OP_NEW;
+  it.kind = RESP_RISK;
+  it.u.upd = *u;
+  it.u.upd.local_ts = g->ctx.now;
+  it.time = g->ctx.now;
+  if (schedule(g, &it) != LOB_OK) eng_fail(g, LOB_ENOMEM, "out of memory scheduling a risk refusal");
+}
+
 /* --- dispatch ------------------------------------------------------------------ */
 
 /* The venue's invariants: the account's ledger (acct_check) and the
@@ -260,14 +277,25 @@ static lob_status_t local_resp(eng_t *g, const evq_item_t *it) {
   const ord_update_t *u = &it->u.upd;
   lob_status_t st;
   g->updates++;
-  if (u->last_qty > 0 || u->rejected_op == OP_NONE) g->pos[it->market] = u->position_after;
-  if (it->kind != RESP_NO_FUNDS) eng_funds_deliver(g, it->market, &it->u.funds);
-  if ((st = ro_order(g->out, &m->spec, m->cfg->name, u, op_name(it->op))) != LOB_OK)
+  if (it->kind != RESP_RISK && (u->last_qty > 0 || u->rejected_op == OP_NONE))
+    g->pos[it->market] = u->position_after;
+  if (it->kind == 0) eng_funds_deliver(g, it->market, &it->u.funds);
+  const char *op = it->kind == RESP_RISK ? "risk" : op_name(it->op);
+  if ((st = ro_order(g->out, &m->spec, m->cfg->name, u, op)) != LOB_OK)
     return eng_fail(g, st, "cannot write orders.csv");
   if (u->last_qty > 0) {
     g->fills++;
     if ((st = ro_fill(g->out, &m->spec, m->cfg->name, eng_fee_asset(m, u), u)) != LOB_OK)
       return eng_fail(g, st, "cannot write fills.csv");
+  }
+  /* The risk layer sees every venue update first (it releases what the
+   * order had reserved); its own orders' updates stop there. */
+  if (it->kind != RESP_RISK && g->risk) {
+    if ((st = rk_on_update(g->risk, u)) != LOB_OK) {
+      lob_err_set(&g->ferr, st, "risk layer: %s", rk_last_error(g->risk));
+      return eng_fail(g, st, NULL);
+    }
+    if (rk_owns(g->risk, u->id)) return g->failed;
   }
   if (!g->stopped && g->sd->on_order) g->sd->on_order(g->ss, &g->ctx, u);
   return g->failed;
@@ -279,8 +307,10 @@ static lob_status_t local_data(eng_t *g, mkt_t *m, const ev_t *e) {
   if (ev_is_book(e->kind)) {
     if ((st = book_apply(m->lbook, e)) != LOB_OK)
       return eng_fail(g, st, "a book event of the data file is malformed");
-    if ((e->flags & EVF_BATCH_END) && g->live && g->sd->on_book)
-      g->sd->on_book(g->ss, &g->ctx, inst);
+    if ((e->flags & EVF_BATCH_END) && g->live) {
+      if (g->risk) rk_on_book(g->risk, inst);
+      if (g->sd->on_book) g->sd->on_book(g->ss, &g->ctx, inst);
+    }
   } else if (e->kind == EV_MARK_PRICE) {
     g->mark[inst] = e->price;
   } else if (e->kind == EV_TRADE) {
@@ -357,6 +387,7 @@ static lob_status_t run_queue_item(eng_t *g) {
     case ENG_TIMER:
       if (g->data_done || g->stopped) return LOB_OK; /* no timers after the data */
       g->ctx.now = it.time;
+      if (g->risk) rk_on_timer(g->risk);
       if (g->sd->on_timer) g->sd->on_timer(g->ss, &g->ctx);
       it.time += g->cfg->timer;
       if ((st = evq_push(g->q, &it)) != LOB_OK) return eng_fail(g, st, "out of memory");

@@ -11,6 +11,7 @@
 #include "../exchange_models/account.h"
 #include "../exchange_models/latency.h"
 #include "../exchange_models/simexch.h"
+#include "../strategy/risk/risk.h"
 #include "engine.h"
 #include "blkring.h"
 #include "evq.h"
@@ -57,6 +58,8 @@ typedef struct {
   ro_t *out;
   const strat_def_t *sd;
   void *ss;
+  rk_config_t *rkcfg;
+  rk_t *risk; /* the risk layer between the strategy and the venues */
   strat_ctx_t ctx;
   const inst_spec_t *specs[RC_MAX_MARKETS];
   const book_t *books[RC_MAX_MARKETS];
@@ -93,6 +96,10 @@ lob_status_t eng_funds_now(eng_t *g, size_t i, strat_funds_t *out);
  * the same name) to the other instruments of the same venue. */
 void eng_funds_deliver(eng_t *g, size_t i, const strat_funds_t *f);
 lob_status_t eng_loop(eng_t *g);
+/* The host side of the risk layer (rk_host_t): its refusals reach the
+ * strategy as updates at the current local time; its log goes to risk.csv. */
+void eng_risk_deliver(void *host, const ord_update_t *u);
+void eng_risk_log(void *host, int64_t t, const char *what, const char *state, const char *why);
 lob_status_t eng_open_markets(eng_t *g);
 void eng_close_markets(eng_t *g);
 const venue_ops_t *eng_venue_ops(void);

@@ -287,7 +287,8 @@ static lob_status_t setup_venues(eng_t *g) {
   return LOB_OK;
 }
 
-static lob_status_t setup_strategy(eng_t *g, params_t *sp, const strat_def_t *given) {
+static lob_status_t setup_strategy(eng_t *g, params_t *sp, params_t *rp,
+                                   const strat_def_t *given) {
   lob_err_t *err = &g->ferr;
   lob_status_t st0;
   g->sd = given ? given : strat_find(g->cfg->strategy);
@@ -317,8 +318,23 @@ static lob_status_t setup_strategy(eng_t *g, params_t *sp, const strat_def_t *gi
     if ((st0 = eng_funds_now(g, i, &g->funds[i])) != LOB_OK) return st0;
   }
   lob_status_t st = g->sd->create(sp, &g->ctx, &g->ss, err);
-  if (st != LOB_OK) return st;
-  return params_check_unused(sp, err);
+  if (st != LOB_OK || (st = params_check_unused(sp, err)) != LOB_OK) return st;
+  /* Every order of the strategy passes the risk layer; with no [risk]
+   * section it still checks the grid, the minimums and the budget. */
+  venue_t inner = g->ctx.venue;
+  rk_host_t host = {eng_risk_deliver, eng_risk_log, g};
+  if ((st = rk_config_parse(rp, &g->ctx, &g->rkcfg, err)) != LOB_OK ||
+      (st = params_check_unused(rp, err)) != LOB_OK ||
+      (st = rk_create(g->rkcfg, &g->ctx, inner, &host, &g->risk, err)) != LOB_OK)
+    return st;
+  g->ctx.venue = rk_venue(g->risk);
+  return LOB_OK;
+}
+
+void eng_risk_log(void *host, int64_t t, const char *what, const char *state, const char *why) {
+  eng_t *g = host;
+  if (g->out && ro_risk_row(g->out, t, what, state, why) != LOB_OK)
+    eng_fail(g, LOB_EIO, "cannot write risk.csv");
 }
 
 static lob_status_t choose_run_dir(eng_t *g, eng_result_t *res) {
@@ -363,15 +379,17 @@ lob_status_t eng_run(const runcfg_t *cfg, eng_result_t *res, lob_err_t *err) {
 lob_status_t eng_run_with(const runcfg_t *cfg, const strat_def_t *given, eng_result_t *res,
                           lob_err_t *err) {
   eng_t *g = calloc(1, sizeof *g);
-  params_t *sp = malloc(sizeof *sp);
+  params_t *sp = malloc(sizeof *sp), *rp = malloc(sizeof *rp);
   lob_status_t st;
   memset(res, 0, sizeof *res);
-  if (!g || !sp) {
+  if (!g || !sp || !rp) {
     free(g);
     free(sp);
+    free(rp);
     return lob_err_set(err, LOB_ENOMEM, "out of memory");
   }
   *sp = cfg->strat;
+  *rp = cfg->risk;
   g->cfg = cfg;
   g->nm = cfg->nmarkets;
   for (size_t i = 0; i < g->nm; i++) {
@@ -383,7 +401,7 @@ lob_status_t eng_run_with(const runcfg_t *cfg, const strat_def_t *given, eng_res
     goto out;
   }
   if ((st = eng_open_markets(g)) != LOB_OK || (st = setup_venues(g)) != LOB_OK ||
-      (st = setup_strategy(g, sp, given)) != LOB_OK || (st = choose_run_dir(g, res)) != LOB_OK ||
+      (st = setup_strategy(g, sp, rp, given)) != LOB_OK || (st = choose_run_dir(g, res)) != LOB_OK ||
       (st = ro_open(res->run_dir, &g->out, &g->ferr)) != LOB_OK || (st = equity_header(g)) != LOB_OK)
     goto out;
   if ((st = eng_loop(g)) != LOB_OK) goto out;
@@ -408,6 +426,8 @@ out:
     err->status = st;
   }
   if (g->ss && g->sd) g->sd->destroy(g->ss);
+  rk_destroy(&g->risk);
+  rk_config_free(&g->rkcfg);
   ro_destroy(&g->out);
   for (size_t i = 0; i < g->nv; i++) {
     sx_destroy(&g->v[i].sx);
@@ -416,6 +436,7 @@ out:
   eng_close_markets(g);
   evq_destroy(&g->q);
   free(sp);
+  free(rp);
   free(g);
   return st;
 }

@@ -18,7 +18,8 @@
 
 #include "../core/fixed.h"
 
-enum { F_ORDERS, F_FILLS, F_EQUITY, F_N };
+/* risk.csv comes last and is not in the output digest (runout.h). */
+enum { F_ORDERS, F_FILLS, F_EQUITY, F_RISK, F_N, F_DIGESTED = F_RISK };
 
 #define CHUNK_BYTES (256 * 1024)
 #define NCHUNK 4
@@ -57,13 +58,13 @@ struct ro {
   chunk_t *cur; /* the engine's chunk being filled */
 };
 
-static const char *const NAMES[F_N] = {"orders.csv", "fills.csv", "equity.csv"};
+static const char *const NAMES[F_N] = {"orders.csv", "fills.csv", "equity.csv", "risk.csv"};
 static const char *const HEADERS[F_N] = {
     "local_ts,exch_ts,market,order_id,op,side,status,reason,price,qty,last_px,last_qty,"
     "cum_qty,leaves_qty,maker,fee,realized_pnl,position_after\n",
     "exch_ts,local_ts,market,order_id,side,price,qty,liquidity,fee,fee_asset,position_after,"
     "realized_pnl\n",
-    NULL};
+    NULL, "local_ts,what,state,why\n"};
 
 /* Writer thread: writes and hashes one line. */
 static void put(ro_t *o, int which, const char *s, size_t n) {
@@ -332,6 +333,20 @@ lob_status_t ro_equity_row(ro_t *o, int64_t t, const char *cells) {
   return pack_text(o, F_EQUITY, line, (size_t)n);
 }
 
+lob_status_t ro_risk_row(ro_t *o, int64_t t, const char *what, const char *state,
+                         const char *why) {
+  char line[1024];
+  /* The reason is free text: commas and quotes would break the row. */
+  char clean[768];
+  size_t k = 0;
+  for (const char *p = why ? why : ""; *p && k + 1 < sizeof clean; p++)
+    clean[k++] = (*p == ',' || *p == '"' || *p == '\n') ? ';' : *p;
+  clean[k] = '\0';
+  int n = snprintf(line, sizeof line, "%lld,%s,%s,%s\n", (long long)t, what, state, clean);
+  if (n < 0 || (size_t)n >= sizeof line) return LOB_EINVAL;
+  return pack_text(o, F_RISK, line, (size_t)n);
+}
+
 lob_status_t ro_close(ro_t *o, uint8_t digest[32], lob_err_t *err) {
   stop_writer(o);
   EVP_MD_CTX *all = EVP_MD_CTX_new();
@@ -342,7 +357,7 @@ lob_status_t ro_close(ro_t *o, uint8_t digest[32], lob_err_t *err) {
     uint8_t d[32];
     unsigned int dl = 32;
     EVP_DigestFinal_ex(o->h[i], d, &dl);
-    EVP_DigestUpdate(all, d, dl);
+    if (i < F_DIGESTED) EVP_DigestUpdate(all, d, dl);
     if (fclose(o->f[i]) != 0) st = LOB_EIO;
     o->f[i] = NULL;
   }

@@ -1,5 +1,5 @@
 /* runout.h - the files of a run directory: orders.csv, fills.csv,
- * equity.csv (written as the run goes) and summary.json (written last; a
+ * equity.csv, risk.csv (written as the run goes) and summary.json (written last; a
  * run directory without it is an unfinished run).
  *
  * The output digest is SHA-256(sha256(orders.csv) || sha256(fills.csv) ||
@@ -37,7 +37,12 @@ lob_status_t ro_fill(ro_t *o, const inst_spec_t *s, const char *market, const ch
  * preformatted cells. */
 lob_status_t ro_equity_header(ro_t *o, const char *columns);
 lob_status_t ro_equity_row(ro_t *o, int64_t t, const char *cells);
-/* Flushes and closes the three CSV files; digest = their SHA-256. */
+/* risk.csv: one row per circuit-breaker or kill-switch change (local time,
+ * which, the state it moved to, why). Not part of the output digest: what
+ * the risk layer did to orders is in orders.csv already. */
+lob_status_t ro_risk_row(ro_t *o, int64_t t, const char *what, const char *state,
+                         const char *why);
+/* Flushes and closes the CSV files; digest = SHA-256 of the first three. */
 lob_status_t ro_close(ro_t *o, uint8_t digest[32], lob_err_t *err);
 /* NULL-safe; closes without a digest if still open. */
 void ro_destroy(ro_t **pp);

@@ -119,6 +119,26 @@ lob_status_t eng_write_summary(eng_t *g, const eng_result_t *res) {
   json_object_set_new(o, "liquidations", json_integer((json_int_t)liqs));
   json_object_set_new(o, "funding_used_mid", json_integer((json_int_t)mid_fallbacks));
   json_object_set_new(o, "final_equity", money(equity));
+  if (g->risk) {
+    /* What the risk layer refused and why, and where its breakers ended. */
+    json_t *ro = json_object(), *cnt = json_object(), *brk = json_object();
+    json_object_set_new(ro, "state", json_string(rk_state_name(rk_state(g->risk))));
+    rk_counter_t cs[64];
+    size_t nc = rk_counters(g->risk, cs, 64);
+    for (size_t i = 0; i < nc && i < 64; i++)
+      json_object_set_new(cnt, cs[i].name, json_integer((json_int_t)cs[i].count));
+    rk_breaker_t bs[16];
+    size_t nb = rk_breakers(g->risk, bs, 16);
+    for (size_t i = 0; i < nb && i < 16; i++) {
+      json_t *b = json_object();
+      json_object_set_new(b, "state", json_string(rk_state_name(bs[i].state)));
+      json_object_set_new(b, "trips", json_integer((json_int_t)bs[i].trips));
+      json_object_set_new(brk, bs[i].name, b);
+    }
+    json_object_set_new(ro, "counters", cnt);
+    json_object_set_new(ro, "breakers", brk);
+    json_object_set_new(o, "risk", ro);
+  }
   json_object_set_new(o, "output_digest", hexj(res->output_digest));
   char path[1200], tmp[1210];
   snprintf(path, sizeof path, "%s/summary.json", res->run_dir);

@@ -79,8 +79,7 @@ static void requote(quoter_t *q, strat_ctx_t *c) {
     if (want) {
       best = side == 0 ? best - q->offset : best + q->offset;
       /* Round away from the market onto the order grid. */
-      int64_t ot = s->order_tick;
-      best = side == 0 ? best - ((best % ot) + ot) % ot : best + ((ot - best % ot) % ot);
+      best = inst_round_price(s, best, side == 0 ? INST_ROUND_DOWN : INST_ROUND_UP);
       if (best <= 0) want = 0;
     }
     if (side == 0 && pos >= q->max_position) want = 0;

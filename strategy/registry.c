@@ -7,9 +7,17 @@
 #include "../core/strategy.h"
 
 extern const strat_def_t strat_quoter;
+extern const strat_def_t strat_avellaneda;
+extern const strat_def_t strat_basis;
+extern const strat_def_t strat_grid;
+extern const strat_def_t strat_taker;
 
 static const strat_def_t *const TABLE[] = {
     &strat_quoter,
+    &strat_avellaneda,
+    &strat_basis,
+    &strat_grid,
+    &strat_taker,
 };
 
 const strat_def_t *strat_find(const char *name) {

@@ -80,14 +80,44 @@ void rk_on_timer(rk_t *r);
 
 /* The kill switch: cancels every open order, and with flatten sends
  * reduce-only market orders (ids >= ORD_ID_RISK) closing every position;
- * the layer stays HALTED. From a breaker, a signal or a command. */
+ * the layer stays HALTED. From a breaker, a signal or a command.
+ * (Added:) flatten < 0 means "as the config's kill_flatten"; only
+ * perpetual positions are closed (a spot balance is a holding, not a
+ * position: it is left as it is). */
 void rk_kill(rk_t *r, int flatten, const char *why);
+
+/* (Added.) 1 when id is one of the layer's own orders (a kill's closing
+ * orders): the host gives their updates to rk_on_update but NOT to the
+ * strategy. Liquidation fills (another venue-made id) are not the
+ * layer's: the strategy sees them. */
+int rk_owns(const rk_t *r, uint64_t id);
+
+/* (Added.) Orders open through the layer (the strategy's and its own). */
+size_t rk_open_orders(const rk_t *r);
+
+/* (Added.) The asset an order of inst/side pays with: what the layer has
+ * reserved of it and what is still available (spot: the balance minus the
+ * reservations; perpetual: equity minus the positions' initial margin at
+ * mark minus the reservations). Either pointer may be NULL. A strategy may
+ * size its orders with it. */
+lob_status_t rk_budget(const rk_t *r, uint16_t inst, int side, int64_t *reserved,
+                       int64_t *available);
+
+/* (Added.) Each breaker's state and trip count, for the report; returns
+ * how many there are (fills at most cap). Names are static strings. */
+typedef struct {
+  const char *name;
+  rk_state_t state;
+  uint64_t trips;
+} rk_breaker_t;
+size_t rk_breakers(const rk_t *r, rk_breaker_t *out, size_t cap);
 
 rk_state_t rk_state(const rk_t *r);
 const char *rk_state_name(rk_state_t s);
 
 /* Counters for the report: refusals per reason and per check, breaker
- * trips, kills. Returns how many; names are static strings. */
+ * trips, kills. Returns how many (fills at most cap, always the same list
+ * in the same order); names are static strings. */
 typedef struct {
   const char *name;
   uint64_t count;

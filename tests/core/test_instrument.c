@@ -154,6 +154,135 @@ static void test_refine(void **state) {
   assert_int_equal(s.order_tick, 10);
 }
 
+/* Integer rounding onto the order grid. Expected values by hand: the data
+ * grid 0.01 with order tick 0.10 makes order_tick 10; multiples of 10 below
+ * and above 6180025 are 6180020 and 6180030, and 25 is the tie (away from
+ * zero: up for a positive, down for a negative value). */
+static void test_round_int(void **state) {
+  (void)state;
+  inst_spec_t s;
+  memset(&s, 0, sizeof s);
+  assert_int_equal(inst_set_tick(&s, "0.10"), LOB_OK);
+  assert_int_equal(inst_set_step(&s, "0.001"), LOB_OK);
+  /* order_tick 1: every tick is on the grid, whatever the direction. */
+  assert_int_equal(inst_round_price(&s, 616597, INST_ROUND_DOWN), 616597);
+  assert_int_equal(inst_round_price(&s, -3, INST_ROUND_UP), -3);
+  assert_int_equal(inst_refine(&s, "0.01", "0.0001"), LOB_OK);
+  assert_int_equal(inst_round_price(&s, 6180025, INST_ROUND_DOWN), 6180020);
+  assert_int_equal(inst_round_price(&s, 6180025, INST_ROUND_UP), 6180030);
+  assert_int_equal(inst_round_price(&s, 6180025, INST_ROUND_NEAREST), 6180030);
+  assert_int_equal(inst_round_price(&s, 6180024, INST_ROUND_NEAREST), 6180020);
+  assert_int_equal(inst_round_price(&s, 6180026, INST_ROUND_NEAREST), 6180030);
+  assert_int_equal(inst_round_price(&s, 6180030, INST_ROUND_UP), 6180030);
+  assert_int_equal(inst_round_price(&s, 6180030, INST_ROUND_DOWN), 6180030);
+  /* Negatives (a price offset, a signed size): DOWN is toward -inf. */
+  assert_int_equal(inst_round_price(&s, -25, INST_ROUND_DOWN), -30);
+  assert_int_equal(inst_round_price(&s, -25, INST_ROUND_UP), -20);
+  assert_int_equal(inst_round_price(&s, -25, INST_ROUND_NEAREST), -30);
+  assert_int_equal(inst_round_price(&s, -24, INST_ROUND_NEAREST), -20);
+  assert_int_equal(inst_round_price(&s, -26, INST_ROUND_NEAREST), -30);
+  assert_int_equal(inst_round_price(&s, -1, INST_ROUND_UP), 0);
+  assert_int_equal(inst_round_price(&s, -30, INST_ROUND_DOWN), -30);
+  assert_int_equal(inst_round_qty(&s, 57, INST_ROUND_DOWN), 50);
+  assert_int_equal(inst_round_qty(&s, 57, INST_ROUND_UP), 60);
+  assert_int_equal(inst_round_qty(&s, 55, INST_ROUND_NEAREST), 60);
+  assert_int_equal(inst_round_qty(&s, 54, INST_ROUND_NEAREST), 50);
+  assert_int_equal(inst_round_qty(&s, 0, INST_ROUND_UP), 0);
+  /* At the edge of int64 the result stays a multiple inside the range:
+   * INT64_MAX = ...807, its floor multiple of 10 is ...800. */
+  assert_int_equal(inst_round_price(&s, INT64_MAX, INST_ROUND_UP), INT64_MAX - 7);
+  assert_int_equal(inst_round_price(&s, INT64_MIN, INST_ROUND_DOWN), INT64_MIN + 8);
+}
+
+/* Doubles -> ticks/lots. The binary products are not exact (python3:
+ * 0.29 * 100 = 28.999999999999996, 1.005 * 1000 = 1004.9999999999999,
+ * 1.005 * 100 = 100.49999999999999, 61659.7 / 0.1 = 616596.9999999999):
+ * the snap onto the data grid makes them the decimal they stand for. */
+static void test_round_double(void **state) {
+  (void)state;
+  inst_spec_t s;
+  memset(&s, 0, sizeof s);
+  int64_t v;
+  assert_int_equal(inst_set_tick(&s, "0.10"), LOB_OK);
+  assert_int_equal(inst_set_step(&s, "0.001"), LOB_OK);
+  inst_round_t dirs[3] = {INST_ROUND_DOWN, INST_ROUND_UP, INST_ROUND_NEAREST};
+  for (int i = 0; i < 3; i++) {
+    assert_int_equal(inst_price_from_double(&s, 61659.7, dirs[i], &v), LOB_OK);
+    assert_int_equal(v, 616597);
+    /* the same price reached through a sum: 61659.6 + 0.1 */
+    assert_int_equal(inst_price_from_double(&s, 61659.6 + 0.1, dirs[i], &v), LOB_OK);
+    assert_int_equal(v, 616597);
+    assert_int_equal(inst_qty_from_double(&s, 1.005, dirs[i], &v), LOB_OK);
+    assert_int_equal(v, 1005);
+  }
+  /* Between ticks: 61659.74 lies 0.4 tick above 616597. */
+  assert_int_equal(inst_price_from_double(&s, 61659.74, INST_ROUND_DOWN, &v), LOB_OK);
+  assert_int_equal(v, 616597);
+  assert_int_equal(inst_price_from_double(&s, 61659.74, INST_ROUND_UP, &v), LOB_OK);
+  assert_int_equal(v, 616598);
+  assert_int_equal(inst_price_from_double(&s, 61659.74, INST_ROUND_NEAREST, &v), LOB_OK);
+  assert_int_equal(v, 616597);
+  assert_int_equal(inst_price_from_double(&s, 61659.75, INST_ROUND_NEAREST, &v), LOB_OK);
+  assert_int_equal(v, 616598); /* 61659.75 is exact in binary: a tie, away from zero */
+  assert_int_equal(inst_price_from_double(&s, 61659.76, INST_ROUND_NEAREST, &v), LOB_OK);
+  assert_int_equal(v, 616598);
+  assert_int_equal(inst_qty_from_double(&s, 0.0123, INST_ROUND_DOWN, &v), LOB_OK);
+  assert_int_equal(v, 12);
+  assert_int_equal(inst_qty_from_double(&s, 0.0123, INST_ROUND_UP, &v), LOB_OK);
+  assert_int_equal(v, 13);
+  assert_int_equal(inst_qty_from_double(&s, -0.0, INST_ROUND_UP, &v), LOB_OK);
+  assert_int_equal(v, 0);
+  /* A 0.01 grid: 0.29 is 29 ticks even rounding DOWN; 1.005 is a tie. */
+  assert_int_equal(inst_set_tick(&s, "0.01"), LOB_OK);
+  assert_int_equal(inst_price_from_double(&s, 0.29, INST_ROUND_DOWN, &v), LOB_OK);
+  assert_int_equal(v, 29);
+  assert_int_equal(inst_price_from_double(&s, 1.005, INST_ROUND_NEAREST, &v), LOB_OK);
+  assert_int_equal(v, 101);
+  assert_int_equal(inst_price_from_double(&s, 1.005, INST_ROUND_DOWN, &v), LOB_OK);
+  assert_int_equal(v, 100);
+  /* Order tick 0.10 over data 0.01 (order_tick 10, even): 61800.249 is
+   * 4.9 ticks above 61800.20 -> nearest 61800.20; 61800.251 -> 61800.30;
+   * 61800.25 is the tie -> 61800.30. */
+  assert_int_equal(inst_set_tick(&s, "0.10"), LOB_OK);
+  assert_int_equal(inst_refine(&s, "0.01", NULL), LOB_OK);
+  assert_int_equal(inst_price_from_double(&s, 61800.249, INST_ROUND_NEAREST, &v), LOB_OK);
+  assert_int_equal(v, 6180020);
+  assert_int_equal(inst_price_from_double(&s, 61800.251, INST_ROUND_NEAREST, &v), LOB_OK);
+  assert_int_equal(v, 6180030);
+  assert_int_equal(inst_price_from_double(&s, 61800.25, INST_ROUND_NEAREST, &v), LOB_OK);
+  assert_int_equal(v, 6180030);
+  assert_int_equal(inst_price_from_double(&s, 61800.201, INST_ROUND_UP, &v), LOB_OK);
+  assert_int_equal(v, 6180030);
+  assert_int_equal(inst_price_from_double(&s, 61800.299, INST_ROUND_DOWN, &v), LOB_OK);
+  assert_int_equal(v, 6180020);
+  /* Order tick 0.5 over data 0.1 (order_tick 5, odd): the midpoint 100.25
+   * falls between data ticks 1002 and 1003; 100.25 ties -> 100.5. */
+  assert_int_equal(inst_set_tick(&s, "0.5"), LOB_OK);
+  assert_int_equal(inst_refine(&s, "0.1", NULL), LOB_OK);
+  assert_int_equal(s.order_tick, 5);
+  assert_int_equal(inst_price_from_double(&s, 100.24, INST_ROUND_NEAREST, &v), LOB_OK);
+  assert_int_equal(v, 1000);
+  assert_int_equal(inst_price_from_double(&s, 100.25, INST_ROUND_NEAREST, &v), LOB_OK);
+  assert_int_equal(v, 1005);
+  assert_int_equal(inst_price_from_double(&s, 100.26, INST_ROUND_NEAREST, &v), LOB_OK);
+  assert_int_equal(v, 1005);
+  /* Refused: not finite, negative, too large. */
+  assert_int_equal(inst_price_from_double(&s, __builtin_nan(""), INST_ROUND_DOWN, &v),
+                   LOB_EOVERFLOW);
+  assert_int_equal(inst_price_from_double(&s, __builtin_inf(), INST_ROUND_UP, &v), LOB_EOVERFLOW);
+  assert_int_equal(inst_price_from_double(&s, -0.5, INST_ROUND_UP, &v), LOB_EOVERFLOW);
+  assert_int_equal(inst_qty_from_double(&s, 1e300, INST_ROUND_DOWN, &v), LOB_EOVERFLOW);
+  /* Back to doubles: 616597 ticks of 0.1 is the double nearest 61659.7. */
+  assert_int_equal(inst_set_tick(&s, "0.10"), LOB_OK);
+  assert_true(inst_price_to_double(&s, 616597) == 61659.7);
+  assert_true(inst_qty_to_double(&s, 12) == 0.012);
+  for (int64_t t = 616000; t < 617000; t++) { /* to_double then back: the same ticks */
+    assert_int_equal(inst_price_from_double(&s, inst_price_to_double(&s, t), INST_ROUND_DOWN, &v),
+                     LOB_OK);
+    assert_int_equal(v, t);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_shipped_specs),
@@ -161,6 +290,8 @@ int main(void) {
       cmocka_unit_test(test_bad_file),
       cmocka_unit_test(test_grid),
       cmocka_unit_test(test_refine),
+      cmocka_unit_test(test_round_int),
+      cmocka_unit_test(test_round_double),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
