@@ -164,6 +164,7 @@ static void on_emit(void *ctx, const ord_update_t *u) {
   it.u.upd.local_ts = it.time;
   /* The account as the exchange reports it with this update: the strategy
    * learns of the money when it learns of the change, not before. */
+  if (u->last_qty > 0) it.u.mid = eng_mid_1e8(g, u->inst);
   lob_status_t fst = eng_funds_now(g, u->inst, &it.u.funds);
   if (fst != LOB_OK) {
     eng_fail(g, fst, NULL);
@@ -285,7 +286,8 @@ static lob_status_t local_resp(eng_t *g, const evq_item_t *it) {
     return eng_fail(g, st, "cannot write orders.csv");
   if (u->last_qty > 0) {
     g->fills++;
-    if ((st = ro_fill(g->out, &m->spec, m->cfg->name, eng_fee_asset(m, u), u)) != LOB_OK)
+    if ((st = ro_fill(g->out, &m->spec, m->cfg->name, eng_fee_asset(m, u), it->u.mid, u)) !=
+        LOB_OK)
       return eng_fail(g, st, "cannot write fills.csv");
   }
   /* The risk layer sees every venue update first (it releases what the

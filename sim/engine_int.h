@@ -87,6 +87,8 @@ const char *eng_fee_asset(const mkt_t *m, const ord_update_t *u);
 /* Starts the strategy at local time t (on_start, first timer, first sample). */
 void eng_go_live(eng_t *g, int64_t t);
 lob_status_t eng_sample(eng_t *g, int64_t t);
+/* The exchange-side mid of instrument i, 1e-8 quote; 0 when a side is empty. */
+int64_t eng_mid_1e8(const eng_t *g, size_t i);
 /* Venue vi's value in its quote asset, 1e-8 (see equity.csv). */
 lob_status_t eng_venue_equity(eng_t *g, size_t vi, int64_t *eq);
 /* Instrument i's funds as the venue's account has them now (strategy.h). */

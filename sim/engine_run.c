@@ -56,7 +56,7 @@ void eng_go_live(eng_t *g, int64_t t) {
 
 /* --- equity samples ------------------------------------------------------ */
 
-static int64_t mid_1e8(const eng_t *g, size_t i) {
+int64_t eng_mid_1e8(const eng_t *g, size_t i) {
   const mkt_t *m = &g->m[i];
   const book_t *b = sx_book(g->v[m->venue].sx, (uint16_t)i);
   int64_t bid, ask;
@@ -86,7 +86,7 @@ lob_status_t eng_venue_equity(eng_t *g, size_t vi, int64_t *eq) {
     int valued = 0;
     for (size_t i = 0; i < g->nm; i++) {
       if (g->m[i].venue != (int)vi || strcmp(g->m[i].spec.base, av.name)) continue;
-      int64_t mid = mid_1e8(g, i), val;
+      int64_t mid = eng_mid_1e8(g, i), val;
       if (fx_muldiv(av.total, mid, 100000000, &val) == LOB_OK) sum += val;
       valued = 1;
       break;
@@ -121,7 +121,7 @@ lob_status_t eng_funds_now(eng_t *g, size_t i, strat_funds_t *out) {
   if ((a = acct_asset_find(ac, m->spec.quote)) >= 0 && acct_asset_view(ac, a, &av) == LOB_OK)
     out->quote_total = av.total, out->quote_free = av.available;
   int64_t base_val;
-  if (fx_muldiv(out->base_total, mid_1e8(g, i), 100000000, &base_val) != LOB_OK) base_val = 0;
+  if (fx_muldiv(out->base_total, eng_mid_1e8(g, i), 100000000, &base_val) != LOB_OK) base_val = 0;
   out->equity = out->quote_total + base_val;
   return LOB_OK;
 }
@@ -179,7 +179,7 @@ lob_status_t eng_sample(eng_t *g, int64_t t) {
       upnl = pv.upnl;
     } else {
       pos = g->pos[i];
-      mark = mid_1e8(g, i);
+      mark = eng_mid_1e8(g, i);
     }
     inst_qty_format(&m->spec, pos, a1, sizeof a1);
     fx_format(mark, FX_MONEY_SCALE, 0, a2, sizeof a2);

@@ -33,6 +33,7 @@ typedef struct {
     struct {
       ord_update_t upd;    /* response in flight */
       strat_funds_t funds; /* the account right after the change it reports */
+      int64_t mid;         /* a fill's: the exchange-side mid at the fill, 1e-8 (0: none) */
     };
   } u;
 } evq_item_t;

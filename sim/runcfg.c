@@ -51,13 +51,34 @@ static lob_status_t add_pair(runcfg_t *c, const char *sec, const char *key, cons
 typedef struct {
   FILE *f;
   int line;
+  int indented; /* the line began with a blank: inih's continuation line */
 } line_reader_t;
 
 static char *read_line(char *buf, int size, void *stream) {
   line_reader_t *r = stream;
   char *s = fgets(buf, size, r->f);
-  if (s) r->line++;
+  if (s) {
+    r->line++;
+    r->indented = s[0] == ' ' || s[0] == '\t';
+  }
   return s;
+}
+
+/* An indented line goes on with the value of the key above it (inih passes
+ * it as that key again): joined with one blank, as if written on one line. */
+static lob_status_t continue_pair(runcfg_t *c, const char *sec, const char *key, const char *val,
+                                  int line, lob_err_t *err) {
+  rc_pair_t *p = c->npairs ? &c->pairs[c->npairs - 1] : NULL;
+  if (!p || strcmp(p->section, sec) || strcmp(p->key, key))
+    return lob_err_set(err, LOB_ECONFIG, "%s:%d: an indented line must go on with the key above it",
+                       c->file, line);
+  size_t have = strlen(p->value), more = strlen(val);
+  if (have + 1 + more >= sizeof p->value)
+    return lob_err_set(err, LOB_ECONFIG, "%s:%d: [%s] %s: value longer than %zu characters",
+                       c->file, line, sec, key, sizeof p->value - 1);
+  p->value[have] = ' ';
+  memcpy(p->value + have + 1, val, more + 1);
+  return LOB_OK;
 }
 
 typedef struct {
@@ -67,7 +88,10 @@ typedef struct {
 
 static int handler(void *user, const char *sec, const char *key, const char *val) {
   handler_arg_t *a = user;
-  if (add_pair(a->ctx->c, sec, key, val, a->rd->line, a->ctx->err) != LOB_OK) {
+  lob_status_t st = a->rd->indented
+                        ? continue_pair(a->ctx->c, sec, key, val, a->rd->line, a->ctx->err)
+                        : add_pair(a->ctx->c, sec, key, val, a->rd->line, a->ctx->err);
+  if (st != LOB_OK) {
     a->ctx->failed = 1;
     return 0;
   }
@@ -142,7 +166,7 @@ static lob_status_t apply_market(runcfg_t *c, rc_market_t *m, const rc_pair_t *p
       return bad(c, p, err, "want a rate as a fraction (0.0005 = 0.05%)");
     if (!strcmp(k, "maker_fee")) m->maker_fee = x;
     else if (!strcmp(k, "taker_fee")) m->taker_fee = x;
-    else if (!strcmp(k, "mmr")) m->mmr = x;
+    else if (!strcmp(k, "mmr")) m->mmr = x, m->mmr_given = 1;
     else m->liquidation_fee = x;
   } else if (!strcmp(k, "rate_limit")) {
     const char *slash = strchr(v, '/');
@@ -153,26 +177,17 @@ static lob_status_t apply_market(runcfg_t *c, rc_market_t *m, const rc_pair_t *p
     m->rate_n = n;
     m->rate_period = per;
   } else if (!strcmp(k, "risk_tiers")) {
-    /* LIMIT:MMR:DEDUCTION[,LIMIT:MMR:DEDUCTION...] */
-    char buf[208];
-    snprintf(buf, sizeof buf, "%s", v);
-    m->ntiers = 0;
-    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-      while (*t == ' ') t++;
-      char *c1 = strchr(t, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-      if (!c1 || !c2 || m->ntiers == 8) return bad(c, p, err, "want LIMIT:MMR:DEDUCTION, ... (at most 8)");
-      size_t i = m->ntiers;
-      char *end = c2 + 1 + strcspn(c2 + 1, " ");
-      if (fx_parse_unsigned(t, (size_t)(c1 - t), FX_MONEY_SCALE, &m->tier_limit[i]) != LOB_OK ||
-          fx_parse_unsigned(c1 + 1, (size_t)(c2 - c1 - 1), FX_RATE_SCALE, &m->tier_mmr[i]) != LOB_OK ||
-          fx_parse_unsigned(c2 + 1, (size_t)(end - c2 - 1), FX_MONEY_SCALE, &m->tier_deduction[i]) !=
-              LOB_OK ||
-          (i > 0 && m->tier_limit[i] <= m->tier_limit[i - 1]))
-        return bad(c, p, err, "want LIMIT:MMR:DEDUCTION with increasing limits, e.g. "
-                              "2000000:0.005:0,4000000:0.01:10000");
-      m->ntiers++;
+    inst_tier_t t[INST_MAX_TIERS];
+    size_t n = 0;
+    lob_err_t e = {0};
+    if (inst_tiers_parse(v, t, INST_MAX_TIERS, &n, &e) != LOB_OK) return bad(c, p, err, e.msg);
+    if (n == 0) return bad(c, p, err, "want at least one tier LIMIT:MMR:DEDUCTION");
+    m->ntiers = n;
+    for (size_t i = 0; i < n; i++) {
+      m->tier_limit[i] = t[i].limit;
+      m->tier_mmr[i] = t[i].mmr;
+      m->tier_deduction[i] = t[i].deduction;
     }
-    if (m->ntiers == 0) return bad(c, p, err, "want at least one tier");
   } else if (!strcmp(k, "leverage")) {
     if (fx_parse_unsigned(v, strlen(v), 2, &m->leverage_1e2) != LOB_OK || m->leverage_1e2 < 100)
       return bad(c, p, err, "want a leverage of at least 1");

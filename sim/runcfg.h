@@ -1,9 +1,11 @@
 /* runcfg.h - one backtest's configuration, read from an INI file.
  *
- *   [run]            seed, output, run_id, equity_interval, timer, start, end
+ *   [run]            seed, output, run_id, equity_interval, timer, start, end,
+ *                    instruments (the folder of the instrument files)
  *   [market.NAME]    data (a .lob file), venue, queue, latency,
  *                    liquidity_consumption, price_band_ticks, maker_fee,
- *                    taker_fee, leverage, margin, mmr, liquidation_fee
+ *                    taker_fee, leverage, margin, mmr, risk_tiers,
+ *                    liquidation_fee, rate_limit
  *   [balance.VENUE]  ASSET = amount (starting balances of that venue's account)
  *   [strategy]       name = ..., then the strategy's own parameters
  *   [risk]           the risk layer's limits and breakers (docs/risk.md)
@@ -11,8 +13,11 @@
  * Every key has a default (docs/simulation.md lists them); an unknown key
  * or section is an error naming the key and its line. `--set
  * section.key=value` overrides the file (the part after the last dot is the
- * key). The config digest is the SHA-256 of the effective pairs, written
- * one per line as section.key=value in file order (overrides in place).
+ * key). A value may go on over indented lines (inih's continuation
+ * lines): they are joined to it with one blank, so a long risk_tiers table
+ * can be written one tier per line. The config digest is the SHA-256 of
+ * the effective pairs, written one per line as section.key=value in file
+ * order (overrides in place).
  */
 #ifndef LOB_RUNCFG_H
 #define LOB_RUNCFG_H
@@ -20,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../core/instrument.h"
 #include "../core/params.h"
 #include "../core/status.h"
 
@@ -39,15 +45,19 @@ typedef struct {
   int64_t leverage_1e2;         /* default 1000 = 10x */
   int isolated;
   int64_t mmr;                  /* maintenance margin rate, 1e-8; default 0.5% */
+  int mmr_given;                /* 1: mmr is in the config (it beats the instrument's tiers) */
   int64_t liquidation_fee;      /* rate, 1e-8; default 0.05% */
   /* risk_tiers = LIMIT:MMR:DEDUCTION, ... (quote units, fraction, quote
-   * units; limits increasing; the last covers every larger position).
-   * ntiers == 0: one tier {no limit, mmr, 0}. */
+   * units; limits increasing; the last covers every larger position; the
+   * syntax of inst_tiers_parse). ntiers == 0: none in the config, so the
+   * engine takes the instrument file's tiers unless mmr is given, else one
+   * tier {no limit, mmr, 0} (sim/engine_run.c). */
   /* rate_limit = N/PERIOD: at most N requests (new, cancel, amend) per
    * PERIOD reach the matcher; more are refused with RATE_LIMITED. 0 = off. */
   int64_t rate_n, rate_period; /* requests, ns */
   size_t ntiers;
-  int64_t tier_limit[8], tier_mmr[8], tier_deduction[8]; /* 1e-8 */
+  int64_t tier_limit[INST_MAX_TIERS], tier_mmr[INST_MAX_TIERS],
+      tier_deduction[INST_MAX_TIERS]; /* 1e-8 */
 } rc_market_t;
 
 typedef struct {
@@ -57,7 +67,7 @@ typedef struct {
 } rc_balance_t;
 
 typedef struct {
-  char section[64], key[48], value[208];
+  char section[64], key[48], value[512]; /* a tier table of 16 tiers fits */
   int line; /* 0: from --set */
 } rc_pair_t;
 
@@ -69,6 +79,8 @@ typedef struct {
   int64_t equity_interval; /* ns */
   int64_t timer;           /* ns */
   int64_t start, end;      /* ns; INT64_MIN / INT64_MAX = whole data */
+  char instruments[512];   /* folder of <exchange>.ini (risk tiers); "" = the
+                              program's own (sim/cliutil.h cli_instruments_dir) */
   size_t nmarkets;
   rc_market_t markets[RC_MAX_MARKETS];
   size_t nbalances;

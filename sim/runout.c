@@ -34,6 +34,7 @@ typedef struct {
   uint32_t len;
   const inst_spec_t *spec;
   const char *market, *aux; /* aux: the op (orders) or the fee asset (fills) */
+  int64_t mid;              /* fills: the exchange-side mid at the fill, 1e-8 */
   ord_update_t u;
 } rec_t;
 
@@ -63,7 +64,7 @@ static const char *const HEADERS[F_N] = {
     "local_ts,exch_ts,market,order_id,op,side,status,reason,price,qty,last_px,last_qty,"
     "cum_qty,leaves_qty,maker,fee,realized_pnl,position_after\n",
     "exch_ts,local_ts,market,order_id,side,price,qty,liquidity,fee,fee_asset,position_after,"
-    "realized_pnl\n",
+    "realized_pnl,mid\n",
     NULL, "local_ts,what,state,why\n"};
 
 /* Writer thread: writes and hashes one line. */
@@ -221,7 +222,7 @@ static void fmt_order(ro_t *o, const inst_spec_t *s, const char *market, const o
 }
 
 static void fmt_fill(ro_t *o, const inst_spec_t *s, const char *market, const char *fee_asset,
-                     const ord_update_t *u) {
+                     int64_t mid, const ord_update_t *u) {
   line_t l = {.n = 0};
   add_i(&l, u->exch_ts), add_c(&l, ',');
   add_i(&l, u->local_ts), add_c(&l, ',');
@@ -234,7 +235,9 @@ static void fmt_fill(ro_t *o, const inst_spec_t *s, const char *market, const ch
   add_money(&l, u->fee), add_c(&l, ',');
   add_s(&l, fee_asset), add_c(&l, ',');
   add_qty(&l, s, u->position_after), add_c(&l, ',');
-  add_money(&l, u->realized_pnl), add_c(&l, '\n');
+  add_money(&l, u->realized_pnl), add_c(&l, ',');
+  if (mid > 0) add_money(&l, mid); /* empty when the book had no mid */
+  add_c(&l, '\n');
   put(o, F_FILLS, l.b, l.n);
 }
 
@@ -247,7 +250,7 @@ static void write_chunk(ro_t *o, const chunk_t *c) {
     memcpy(&r, c->b + at, sizeof r);
     at += sizeof r;
     if (r.type == R_ORDER) fmt_order(o, r.spec, r.market, &r.u, r.aux);
-    else if (r.type == R_FILL) fmt_fill(o, r.spec, r.market, r.aux, &r.u);
+    else if (r.type == R_FILL) fmt_fill(o, r.spec, r.market, r.aux, r.mid, &r.u);
     else put(o, r.file, (const char *)c->b + at, r.len);
     at += r.len;
   }
@@ -314,8 +317,8 @@ lob_status_t ro_order(ro_t *o, const inst_spec_t *s, const char *market, const o
 }
 
 lob_status_t ro_fill(ro_t *o, const inst_spec_t *s, const char *market, const char *fee_asset,
-                     const ord_update_t *u) {
-  rec_t r = {.type = R_FILL, .spec = s, .market = market, .aux = fee_asset, .u = *u};
+                     int64_t mid, const ord_update_t *u) {
+  rec_t r = {.type = R_FILL, .spec = s, .market = market, .aux = fee_asset, .mid = mid, .u = *u};
   return pack(o, &r, NULL);
 }
 

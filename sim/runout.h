@@ -30,9 +30,11 @@ void ro_hex(const uint8_t *d, size_t n, char *out);
  * the submit time) or one of its changes, at the time the strategy learns it. */
 lob_status_t ro_order(ro_t *o, const inst_spec_t *s, const char *market, const ord_update_t *u,
                       const char *op);
-/* One row of fills.csv for an update carrying a fill. */
+/* One row of fills.csv for an update carrying a fill; mid: the exchange-side
+ * mid at the fill (1e-8 quote; 0 writes an empty cell), for the spread
+ * capture of the report. */
 lob_status_t ro_fill(ro_t *o, const inst_spec_t *s, const char *market, const char *fee_asset,
-                     const ord_update_t *u);
+                     int64_t mid, const ord_update_t *u);
 /* equity.csv: the header once (the column names after "time"), then rows of
  * preformatted cells. */
 lob_status_t ro_equity_header(ro_t *o, const char *columns);
