@@ -486,6 +486,7 @@ lob_status_t eng_loop(eng_t *g) {
   lob_status_t st;
   while (!done) {
     if ((st = step(g, &done)) != LOB_OK) return st;
+    if (g->events >= g->next_progress) eng_progress(g);
     if (!g->data_done) {
       int any = 0;
       for (size_t i = 0; i < g->nm && !any; i++) any = g->m[i].xc.head || g->m[i].lc.head;

@@ -63,4 +63,21 @@ struct strat_def;
 lob_status_t eng_run_with(const runcfg_t *cfg, const struct strat_def *sd, eng_result_t *res,
                           lob_err_t *err);
 
+/* Where a long run is: for a progress line. Never part of the outputs. */
+typedef struct {
+  uint64_t events, total_events; /* replayed so far / in the data files */
+  int64_t sim_time;              /* local time reached, ns */
+  int64_t first_time, last_time; /* the data's local time range, ns */
+} eng_progress_t;
+
+typedef struct {
+  const struct strat_def *strategy; /* NULL: the config's [strategy] name */
+  /* Called about every million events and once at the end (may be NULL). */
+  void (*progress)(void *ctx, const eng_progress_t *p);
+  void *progress_ctx;
+} eng_opts_t;
+
+lob_status_t eng_run_opts(const runcfg_t *cfg, const eng_opts_t *opts, eng_result_t *res,
+                          lob_err_t *err);
+
 #endif

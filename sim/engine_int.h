@@ -72,6 +72,8 @@ typedef struct {
   uint64_t drain_steps; /* steps taken since the data ended */
   uint64_t scheduled;   /* items pushed by requests and updates (ends a run) */
   int live;         /* the strategy has started (start of the window reached) */
+  const eng_opts_t *opts;
+  uint64_t next_progress; /* events count of the next progress call */
   int data_done, stopped;
   uint64_t events, orders, updates, fills;
   lob_status_t failed;
@@ -98,6 +100,8 @@ lob_status_t eng_funds_now(eng_t *g, size_t i, strat_funds_t *out);
  * the same name) to the other instruments of the same venue. */
 void eng_funds_deliver(eng_t *g, size_t i, const strat_funds_t *f);
 lob_status_t eng_loop(eng_t *g);
+/* Tells opts->progress where the run is (p_end: the final call). */
+void eng_progress(eng_t *g);
 /* The host side of the risk layer (rk_host_t): its refusals reach the
  * strategy as updates at the current local time; its log goes to risk.csv. */
 void eng_risk_deliver(void *host, const ord_update_t *u);

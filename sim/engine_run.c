@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "../core/fixed.h"
+#include "cliutil.h"
 #include "engine_int.h"
 
 lob_status_t eng_fail(eng_t *g, lob_status_t st, const char *msg) {
@@ -208,6 +209,68 @@ lob_status_t eng_sample(eng_t *g, int64_t t) {
 
 /* --- set-up ----------------------------------------------------------------- */
 
+/* The maintenance-margin tiers of perpetual market i, the first found of:
+ * the config's risk_tiers ("config"); the config's mmr as one tier ("config
+ * mmr"); risk_tiers of the instrument file <instruments>/<exchange>.ini
+ * ("instrument file"); the default mmr as one tier ("flat mmr"). file gets
+ * the instrument file looked at ("" when none was). The summary calls it
+ * again to say where the tiers came from. A malformed instrument file is an
+ * error; a missing one (or a symbol it does not list) is not: the default
+ * applies and the summary says so. */
+lob_status_t eng_risk_tiers(const eng_t *g, size_t i, inst_tier_t *t, size_t *n, const char **from,
+                            char *file, size_t cap, lob_err_t *err) {
+  const rc_market_t *mc = g->m[i].cfg;
+  const inst_spec_t *sp = &g->m[i].spec;
+  file[0] = '\0';
+  if (mc->ntiers) {
+    for (size_t k = 0; k < mc->ntiers; k++)
+      t[k] = (inst_tier_t){mc->tier_limit[k], mc->tier_mmr[k], mc->tier_deduction[k]};
+    *n = mc->ntiers;
+    *from = "config";
+    return LOB_OK;
+  }
+  t[0] = (inst_tier_t){INT64_MAX, mc->mmr, 0};
+  *n = 1;
+  *from = "config mmr";
+  if (mc->mmr_given) return LOB_OK;
+  *from = "flat mmr";
+  char dirbuf[1024];
+  const char *dir = g->cfg->instruments[0] ? g->cfg->instruments
+                                           : cli_instruments_dir(dirbuf, sizeof dirbuf);
+  struct stat sb;
+  if (g->cfg->instruments[0] && (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)))
+    return lob_err_set(err, LOB_ECONFIG, "%s: [run] instruments = %s: not a folder", g->cfg->file,
+                       dir);
+  snprintf(file, cap, "%s/%s.ini", dir, sp->exchange);
+  inst_tier_t ft[INST_MAX_TIERS];
+  size_t fn = 0;
+  lob_status_t st = inst_tiers_load(file, sp->symbol, ft, INST_MAX_TIERS, &fn, err);
+  if (st == LOB_ENOTFOUND) return LOB_OK;
+  if (st != LOB_OK)
+    return lob_err_prefix(err, "%s: [market.%s] risk tiers", g->cfg->file, mc->name);
+  if (fn == 0) return LOB_OK;
+  memcpy(t, ft, fn * sizeof *ft);
+  *n = fn;
+  *from = "instrument file";
+  return LOB_OK;
+}
+
+/* Hands market i's tiers to its account. The last tier is made open-ended
+ * (INT64_MAX): the account already gives the last tier to any larger
+ * value (account_perp.c tier_of); this says so in the numbers too. */
+static lob_status_t set_risk_tiers(eng_t *g, size_t i, acct_t *acct) {
+  inst_tier_t t[INST_MAX_TIERS];
+  acct_tier_t at[ACCT_MAX_TIERS];
+  size_t n;
+  const char *from;
+  char file[1100];
+  lob_status_t st = eng_risk_tiers(g, i, t, &n, &from, file, sizeof file, &g->ferr);
+  if (st != LOB_OK) return st;
+  for (size_t k = 0; k < n; k++)
+    at[k] = (acct_tier_t){k + 1 == n ? INT64_MAX : t[k].limit, t[k].mmr, t[k].deduction, 0};
+  return acct_set_tiers(acct, (uint16_t)i, at, n, &g->ferr);
+}
+
 static lob_status_t setup_venues(eng_t *g) {
   const runcfg_t *c = g->cfg;
   lob_err_t *err = &g->ferr;
@@ -248,15 +311,7 @@ static lob_status_t setup_venues(eng_t *g) {
                                      m->cfg->isolated ? ACCT_MARGIN_ISOLATED : ACCT_MARGIN_CROSS,
                                      err)) != LOB_OK)
         return st;
-      acct_tier_t tiers[8] = {{INT64_MAX, m->cfg->mmr, 0, 0}};
-      size_t nt = 1;
-      if (m->cfg->ntiers) {
-        nt = m->cfg->ntiers;
-        for (size_t t = 0; t < nt; t++)
-          tiers[t] = (acct_tier_t){t + 1 == nt ? INT64_MAX : m->cfg->tier_limit[t],
-                                   m->cfg->tier_mmr[t], m->cfg->tier_deduction[t], 0};
-      }
-      if ((st = acct_set_tiers(v->acct, inst, tiers, nt, err)) != LOB_OK) return st;
+      if ((st = set_risk_tiers(g, i, v->acct)) != LOB_OK) return st;
     }
     sx_inst_cfg_t ic;
     sx_inst_cfg_default(&ic, &m->spec, inst);
@@ -378,6 +433,29 @@ lob_status_t eng_run(const runcfg_t *cfg, eng_result_t *res, lob_err_t *err) {
 
 lob_status_t eng_run_with(const runcfg_t *cfg, const strat_def_t *given, eng_result_t *res,
                           lob_err_t *err) {
+  eng_opts_t o = {.strategy = given};
+  return eng_run_opts(cfg, &o, res, err);
+}
+
+#define PROGRESS_EVERY (1u << 20)
+
+void eng_progress(eng_t *g) {
+  if (!g->opts || !g->opts->progress) return;
+  eng_progress_t p = {.events = g->events, .sim_time = g->ctx.now, .first_time = INT64_MAX,
+                      .last_time = INT64_MIN};
+  for (size_t i = 0; i < g->nm; i++) {
+    const lobf_meta_t *m = br_meta(g->m[i].ring);
+    p.total_events += m->events;
+    if (m->first_local < p.first_time) p.first_time = m->first_local;
+    if (m->last_local > p.last_time) p.last_time = m->last_local;
+  }
+  g->next_progress = g->events + PROGRESS_EVERY;
+  g->opts->progress(g->opts->progress_ctx, &p);
+}
+
+lob_status_t eng_run_opts(const runcfg_t *cfg, const eng_opts_t *opts, eng_result_t *res,
+                          lob_err_t *err) {
+  const strat_def_t *given = opts ? opts->strategy : NULL;
   eng_t *g = calloc(1, sizeof *g);
   params_t *sp = malloc(sizeof *sp), *rp = malloc(sizeof *rp);
   lob_status_t st;
@@ -391,6 +469,8 @@ lob_status_t eng_run_with(const runcfg_t *cfg, const strat_def_t *given, eng_res
   *sp = cfg->strat;
   *rp = cfg->risk;
   g->cfg = cfg;
+  g->opts = opts;
+  g->next_progress = opts && opts->progress ? PROGRESS_EVERY : UINT64_MAX;
   g->nm = cfg->nmarkets;
   for (size_t i = 0; i < g->nm; i++) {
     g->m[i].cfg = &cfg->markets[i];
@@ -405,6 +485,7 @@ lob_status_t eng_run_with(const runcfg_t *cfg, const strat_def_t *given, eng_res
       (st = ro_open(res->run_dir, &g->out, &g->ferr)) != LOB_OK || (st = equity_header(g)) != LOB_OK)
     goto out;
   if ((st = eng_loop(g)) != LOB_OK) goto out;
+  eng_progress(g);
   /* A last sample at the end of the data. */
   int64_t end = INT64_MIN;
   for (size_t i = 0; i < g->nm; i++) {
