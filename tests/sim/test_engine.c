@@ -67,6 +67,7 @@ typedef struct {
 } script_t;
 
 static script_t g_script;
+static int64_t g_qty = 10; /* lots of the scripted buy */
 
 static lob_status_t s_create(params_t *p, const strat_ctx_t *c, void **st, lob_err_t *e) {
   (void)p, (void)c, (void)e;
@@ -81,7 +82,7 @@ static void s_on_book(void *st, strat_ctx_t *c, uint16_t inst) {
   int64_t bid;
   assert_true(book_best(c->book[inst], BOOK_BID, &bid, NULL));
   ord_req_t r = {.id = 7, .inst = inst, .side = ORD_BUY, .type = ORD_LIMIT, .tif = TIF_POST_ONLY,
-                 .price = bid, .qty = 10};
+                 .price = bid, .qty = g_qty};
   assert_int_equal(venue_submit(&c->venue, &r), LOB_OK);
   s->funds_at_send = c->funds[inst];
   s->sent = 1;
@@ -118,6 +119,24 @@ static void make_lob(void) {
 }
 
 #define LAT10 "constant:entry=10ms,response=10ms"
+
+/* Runs the scripted strategy on the tape; `extra` is appended to the
+ * config (more sections), with the expected status of the run. */
+static lob_status_t run_extra(const char *latency, const char *extra, eng_result_t *res,
+                              lob_err_t *err) {
+  char cfgtext[2048], cfgpath[1200];
+  snprintf(cfgtext, sizeof cfgtext,
+           "[run]\nseed = 3\noutput = %s/runs\n"
+           "[market.perp]\ndata = tape.lob\nqueue = risk_averse\n"
+           "latency = %s\n"
+           "[balance.binance-futures]\nUSDT = 10000\n[strategy]\nname = script\n%s",
+           dir, latency, extra);
+  write_file("run.ini", cfgtext);
+  snprintf(cfgpath, sizeof cfgpath, "%s/run.ini", dir);
+  static runcfg_t cfg;
+  lob_status_t st = runcfg_load(cfgpath, NULL, 0, &cfg, err);
+  return st != LOB_OK ? st : eng_run_with(&cfg, &SCRIPT, res, err);
+}
 
 static void run(const char *latency, eng_result_t *res) {
   char cfgtext[2048], cfgpath[1200];
@@ -166,8 +185,11 @@ static void test_queue_fill_timeline(void **state) {
   assert_int_equal(res.fills, 1);
   char p[1200];
   snprintf(p, sizeof p, "%s/fills.csv", res.run_dir);
+  /* The mid at the fill: the trade comes before the depth update that
+   * removes the 60000.0 level (same instant, trades first), so the book is
+   * bid 60000.0 / ask 60000.1: mid 60000.05. */
   assert_non_null(strstr(slurp(p), "1030000000,1040000000,perp,7,buy,60000.0,0.010,maker,"
-                                   "0.12000000,USDT,0.010,0.00000000\n"));
+                                   "0.12000000,USDT,0.010,0.00000000,60000.05000000\n"));
   snprintf(p, sizeof p, "%s/summary.json", res.run_dir);
   const char *sj = slurp(p);
   assert_non_null(strstr(sj, "\"fees\": \"0.12000000\""));
@@ -337,6 +359,66 @@ static void test_spot_position_starts_at_deposit(void **state) {
   assert_int_equal(g_spot_pos, 50000000);
 }
 
+/* The risk layer stands between the strategy and the venue in every run.
+ * 0.001 BTC at 60000.0 is 60 USDT, under Binance's 100 USDT minimum
+ * notional: the layer refuses it, the strategy learns so at the same local
+ * time (1.001 s) with the reason, orders.csv shows it with op `risk`, and
+ * the venue never saw an order. */
+static void test_risk_refusal_reaches_strategy(void **state) {
+  (void)state;
+  eng_result_t res;
+  lob_err_t err = {0};
+  g_qty = 1;
+  lob_status_t st = run_extra(LAT10, "", &res, &err);
+  g_qty = 10;
+  assert_int_equal(st, LOB_OK);
+  assert_int_equal(g_script.n, 1);
+  assert_int_equal(g_script.u[0].status, OS_REJECTED);
+  assert_int_equal(g_script.u[0].reason, RJ_BELOW_MIN_NOTIONAL);
+  assert_int_equal(g_script.at[0], 1001000000LL);
+  assert_int_equal(res.orders, 0);
+  char p[1200];
+  snprintf(p, sizeof p, "%s/orders.csv", res.run_dir);
+  const char *o = slurp(p);
+  assert_non_null(strstr(o, ",perp,7,risk,buy,REJECTED,BELOW_MIN_NOTIONAL,60000.0,0.001,"));
+  assert_null(strstr(o, ",new,"));
+  snprintf(p, sizeof p, "%s/summary.json", res.run_dir);
+  assert_non_null(strstr(slurp(p), "\"min_notional\": 1"));
+}
+
+/* A [risk] key the layer does not know is an error naming it and its line. */
+static void test_risk_unknown_key(void **state) {
+  (void)state;
+  eng_result_t res;
+  lob_err_t err = {0};
+  assert_int_equal(run_extra(LAT10, "[risk]\nstale_after = 5ms\ndialy_loss = 10\n", &res, &err),
+                   LOB_ECONFIG);
+  assert_non_null(strstr(err.msg, "dialy_loss"));
+  assert_non_null(strstr(err.msg, "run.ini:14"));
+}
+
+/* The stale-data breaker in a run: timers every 1 ms, stale after 5 ms.
+ * The buy rests from 1.011 s (exchange). Local book updates come at 1.001,
+ * 1.021 and 1.031 s. At the timer of 1.007 s the book is 6 ms old (> 5):
+ * the layer halts and cancels the buy (it reaches the exchange at 1.017 s,
+ * before the trade of 1.030 s that would have filled it). The book update
+ * at 1.021 s clears the breaker. Without the breaker the buy fills. */
+static void test_risk_stale_breaker(void **state) {
+  (void)state;
+  eng_result_t res;
+  lob_err_t err = {0};
+  char p[1200];
+  assert_int_equal(run_extra(LAT10, "[risk]\nstale_after = 5ms\n[run]\ntimer = 1ms\n", &res, &err),
+                   LOB_OK);
+  assert_int_equal(res.fills, 0);
+  snprintf(p, sizeof p, "%s/risk.csv", res.run_dir);
+  const char *r = slurp(p);
+  assert_non_null(strstr(r, "\n1007000000,stale_data,HALTED,"));
+  assert_non_null(strstr(r, "\n1021000000,stale_data,ACTIVE,"));
+  snprintf(p, sizeof p, "%s/orders.csv", res.run_dir);
+  assert_non_null(strstr(slurp(p), ",perp,7,cancel,buy,CANCELLED,"));
+}
+
 int main(void) {
   tu_tmpdir("engine", dir, sizeof dir);
   make_lob();
@@ -347,6 +429,9 @@ int main(void) {
       cmocka_unit_test(test_rate_limit),
       cmocka_unit_test(test_bad_config),
       cmocka_unit_test(test_spot_position_starts_at_deposit),
+      cmocka_unit_test(test_risk_refusal_reaches_strategy),
+      cmocka_unit_test(test_risk_unknown_key),
+      cmocka_unit_test(test_risk_stale_breaker),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
