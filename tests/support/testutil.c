@@ -1,12 +1,17 @@
-/* testutil.c - paths to fixtures and scratch directories for tests. */
+/* testutil.c - paths to fixtures and scratch directories for tests, and the
+ * plumbing of the backtest tests (sample import, `lobsim backtest`, awk,
+ * CSV rows). No cmocka here: every helper reports and the caller asserts. */
 #include "testutil.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "../../core/fixed.h"
 
 const char *tu_real(const char *name, char *buf, size_t cap) {
   const char *d = getenv("LOBSIM_REAL_DATA");
@@ -47,18 +52,156 @@ int tu_system(const char *fmt, ...) {
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
+static const char *read_file(char *buf, size_t cap, const char *fmt, va_list ap) {
+  char path[1200];
+  vsnprintf(path, sizeof path, fmt, ap);
+  buf[0] = '\0';
+  FILE *f = fopen(path, "r");
+  if (!f) return buf;
+  size_t n = fread(buf, 1, cap - 1, f);
+  buf[n] = '\0';
+  fclose(f);
+  return buf;
+}
+
 const char *tu_slurp(const char *fmt, ...) {
   static char buf[1 << 17];
+  va_list ap;
+  va_start(ap, fmt);
+  read_file(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  return buf;
+}
+
+const char *tu_read(char *buf, size_t cap, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  read_file(buf, cap, fmt, ap);
+  va_end(ap);
+  return buf;
+}
+
+/* --- backtests on the bundled sample ---------------------------------------- */
+
+const char *tu_sample_lob(const char *dir, const char *kind, char *buf, size_t cap) {
+  /* The paths imported by this process, one per kind: a second test asking
+   * for the same file does not pay the import again. */
+  static char done[2][1200];
+  static const struct {
+    const char *kind, *exchange, *prefix;
+  } S[2] = {{"perp", "binance-futures", "binance-futures"}, {"spot", "binance", "binance"}};
+  int k = strcmp(kind, "perp") == 0 ? 0 : strcmp(kind, "spot") == 0 ? 1 : -1;
+  if (k < 0) {
+    fprintf(stderr, "tu_sample_lob: no bundled sample of kind \"%s\"\n", kind);
+    return NULL;
+  }
+  snprintf(buf, cap, "%s/%s.lob", dir, S[k].kind);
+  if (strcmp(done[k], buf) == 0) return buf;
+  char book[1024], trades[1024], rel[256];
+  snprintf(rel, sizeof rel, "data/samples/%s_incremental_book_L2_2024-08-08_BTCUSDT.csv.gz",
+           S[k].prefix);
+  tu_root(rel, book, sizeof book);
+  snprintf(rel, sizeof rel, "data/samples/%s_trades_2024-08-08_BTCUSDT.csv.gz", S[k].prefix);
+  tu_root(rel, trades, sizeof trades);
+  if (tu_system("%s data import --exchange %s --symbol BTCUSDT --book %s --trades %s -o %s "
+                ">/dev/null",
+                tu_prog(), S[k].exchange, book, trades, buf) != 0) {
+    fprintf(stderr, "tu_sample_lob: cannot import the bundled %s sample with %s\n", kind,
+            tu_prog());
+    return NULL;
+  }
+  snprintf(done[k], sizeof done[k], "%s", buf);
+  return buf;
+}
+
+int tu_backtest(const char *dir, const char *config, const char *markets, const char *extra,
+                char *rundir, size_t cap) {
+  char sets[3000] = "", lob[1200];
+  size_t used = 0;
+  rundir[0] = '\0';
+  for (const char *m = markets; *m;) {
+    size_t n = strcspn(m, " ");
+    char kind[16];
+    snprintf(kind, sizeof kind, "%.*s", (int)n, m);
+    m += n + (m[n] == ' ');
+    if (n == 0) continue;
+    if (!tu_sample_lob(dir, kind, lob, sizeof lob)) return -1;
+    used +=
+        (size_t)snprintf(sets + used, sizeof sets - used, " --set market.%s.data=%s", kind, lob);
+    if (used >= sizeof sets) return -1;
+  }
+  int rc = tu_system("%s backtest %s --set run.output=%s/runs%s %s >%s/bt.out 2>%s/bt.err",
+                     tu_prog(), config, dir, sets, extra, dir, dir);
+  tu_read(rundir, cap, "%s/bt.out", dir);
+  rundir[strcspn(rundir, "\n")] = '\0';
+  if (rc) {
+    char err[4096];
+    fprintf(stderr, "tu_backtest: %s exited %d:\n%s\n", config, rc,
+            tu_read(err, sizeof err, "%s/bt.err", dir));
+  }
+  return rc;
+}
+
+int tu_awk_nums(const char *prog, const char *files, int64_t *v, int n) {
+  char cmd[8192], out[1024];
+  if ((size_t)snprintf(cmd, sizeof cmd, "awk -F, '%s' %s", prog, files) >= sizeof cmd) return -1;
+  FILE *p = popen(cmd, "r");
+  if (!p) return -1;
+  size_t len = fread(out, 1, sizeof out - 1, p);
+  out[len] = '\0';
+  int rc = pclose(p);
+  if (rc == -1 || !WIFEXITED(rc) || WEXITSTATUS(rc) != 0) return -1;
+  int k = 0;
+  const char *t = out;
+  for (char *end; k < n; k++, t = end) {
+    long long x = strtoll(t, &end, 10);
+    if (end == t) break;
+    v[k] = x;
+  }
+  return k;
+}
+
+int tu_json_amount(const char *sj, const char *key, int64_t amount) {
+  char want[160], num[48];
+  fx_format(amount, 8, 8, num, sizeof num);
+  snprintf(want, sizeof want, "\"%s\": \"%s\"", key, num);
+  return strstr(sj, want) != NULL;
+}
+
+int tu_ledger_closes(const char *sj, int64_t start, int64_t fees, int64_t pnl) {
+  return tu_json_amount(sj, "fees", fees) && tu_json_amount(sj, "total", start + pnl - fees);
+}
+
+int tu_csv_open(tu_csv_t *c, const char *fmt, ...) {
   char path[1200];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(path, sizeof path, fmt, ap);
   va_end(ap);
-  buf[0] = '\0';
-  FILE *f = fopen(path, "r");
-  if (!f) return buf;
-  size_t n = fread(buf, 1, sizeof buf - 1, f);
-  buf[n] = '\0';
-  fclose(f);
-  return buf;
+  memset(c, 0, sizeof *c);
+  c->f = fopen(path, "r");
+  if (!c->f) return -1;
+  if (!fgets(c->line, sizeof c->line, c->f)) {
+    tu_csv_close(c);
+    return -1;
+  }
+  return 0;
+}
+
+int tu_csv_next(tu_csv_t *c) {
+  if (!c->f || !fgets(c->line, sizeof c->line, c->f)) return 0;
+  c->ncell = 0;
+  char *save = NULL;
+  for (char *p = strtok_r(c->line, ",\n", &save); p && c->ncell < TU_CSV_CELLS;
+       p = strtok_r(NULL, ",\n", &save))
+    c->cell[c->ncell++] = p;
+  c->rows++;
+  return 1;
+}
+
+void tu_csv_close(tu_csv_t *c) {
+  if (c && c->f) {
+    fclose(c->f);
+    c->f = NULL;
+  }
 }
