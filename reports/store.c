@@ -1,0 +1,315 @@
+/* store.c - the run store's database: opening, the schema and its forward
+ * migrations (PRAGMA user_version, one step per version, each in its own
+ * transaction), the run row of a run that starts, and the SQL helpers the
+ * other store files and `lobsim runs` share. Loading a run directory into
+ * it is store_load.c. */
+#include "store.h"
+#include "store_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../core/fixed.h"
+#include "../core/timefmt.h"
+
+/* Version 1: the first schema. Money, prices and quantities are INTEGER
+ * 1e-8 (*_e8); a money metric has value_num NULL and its exact amount in
+ * value_text. Child rows go with their run (ON DELETE CASCADE). */
+static const char V1_SQL[] =
+    "CREATE TABLE runs ("
+    " run_id TEXT PRIMARY KEY,"
+    " mode TEXT NOT NULL CHECK (mode IN ('backtest','paper')),"
+    " strategy TEXT,"
+    " status TEXT NOT NULL CHECK (status IN ('complete','incomplete')),"
+    " created_utc TEXT NOT NULL," /* wall clock: the only one in the store */
+    " run_dir TEXT, config_file TEXT, config_text TEXT, config_digest TEXT,"
+    " seed INTEGER, lobsim_version TEXT, output_digest TEXT,"
+    " events INTEGER, orders INTEGER, order_updates INTEGER, fills INTEGER,"
+    " final_equity_e8 INTEGER, first_ts INTEGER, last_ts INTEGER);"
+    "CREATE INDEX runs_strategy ON runs(strategy, created_utc);"
+    "CREATE TABLE config ("
+    " run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+    " seq INTEGER NOT NULL, section TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
+    " PRIMARY KEY (run_id, section, key));"
+    "CREATE INDEX config_key ON config(section, key, value);"
+    "CREATE TABLE inputs ("
+    " run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+    " market TEXT NOT NULL, exchange TEXT, symbol TEXT, data TEXT, sha256 TEXT,"
+    " PRIMARY KEY (run_id, market));"
+    "CREATE INDEX inputs_sha256 ON inputs(sha256);"
+    "CREATE TABLE input_sources ("
+    " run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+    " market TEXT NOT NULL, name TEXT NOT NULL, sha256 TEXT);"
+    "CREATE INDEX input_sources_run ON input_sources(run_id);"
+    "CREATE INDEX input_sources_sha256 ON input_sources(sha256);"
+    "CREATE TABLE metrics ("
+    " run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+    " seq INTEGER NOT NULL, key TEXT NOT NULL, value_text TEXT, value_num REAL, unit TEXT,"
+    " PRIMARY KEY (run_id, key));"
+    "CREATE INDEX metrics_key ON metrics(key, value_num);"
+    "CREATE TABLE orders ("
+    " run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+    " seq INTEGER NOT NULL, local_ts INTEGER, exch_ts INTEGER, market TEXT, order_id INTEGER,"
+    " op TEXT, side TEXT, status TEXT, reason TEXT, price_e8 INTEGER, qty_e8 INTEGER,"
+    " last_px_e8 INTEGER, last_qty_e8 INTEGER, cum_qty_e8 INTEGER, leaves_qty_e8 INTEGER,"
+    " liquidity TEXT, fee_e8 INTEGER, realized_pnl_e8 INTEGER, position_after_e8 INTEGER,"
+    " PRIMARY KEY (run_id, seq)) WITHOUT ROWID;"
+    "CREATE INDEX orders_time ON orders(run_id, local_ts);"
+    "CREATE TABLE fills ("
+    " run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+    " seq INTEGER NOT NULL, exch_ts INTEGER, local_ts INTEGER, market TEXT, order_id INTEGER,"
+    " side TEXT, price_e8 INTEGER, qty_e8 INTEGER, liquidity TEXT, fee_e8 INTEGER,"
+    " fee_asset TEXT, position_after_e8 INTEGER, realized_pnl_e8 INTEGER, mid_e8 INTEGER,"
+    " PRIMARY KEY (run_id, seq)) WITHOUT ROWID;"
+    "CREATE INDEX fills_time ON fills(run_id, exch_ts);"
+    "CREATE TABLE equity ("
+    " run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+    " seq INTEGER NOT NULL, ts INTEGER NOT NULL, equity_e8 INTEGER,"
+    " PRIMARY KEY (run_id, seq)) WITHOUT ROWID;"
+    "CREATE INDEX equity_time ON equity(run_id, ts);"
+    "CREATE TABLE risk_events ("
+    " run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+    " seq INTEGER NOT NULL, ts INTEGER, what TEXT, state TEXT, why TEXT,"
+    " PRIMARY KEY (run_id, seq)) WITHOUT ROWID;"
+    "CREATE INDEX risk_events_time ON risk_events(run_id, ts);";
+
+/* Version 2: metrics get their label, formula, kind (dec8, int, real,
+ * absent: value_num alone cannot tell a count from a statistic) and the
+ * reason of an absent value, and money metrics their exact amount as an
+ * integer (value_e8) so SQL can sort and sum them; equity.csv's per-market and per-venue columns
+ * get tables (names once per run, values per sample) and a view that joins
+ * them. */
+static const char V2_SQL[] =
+    "ALTER TABLE metrics ADD COLUMN label TEXT;"
+    "ALTER TABLE metrics ADD COLUMN formula TEXT;"
+    "ALTER TABLE metrics ADD COLUMN value_e8 INTEGER;"
+    "ALTER TABLE metrics ADD COLUMN absent_reason TEXT;"
+    "ALTER TABLE metrics ADD COLUMN kind TEXT;"
+    "CREATE INDEX metrics_key_e8 ON metrics(key, value_e8);"
+    "CREATE TABLE equity_columns ("
+    " run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+    " col INTEGER NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,"
+    " PRIMARY KEY (run_id, col)) WITHOUT ROWID;"
+    "CREATE TABLE equity_values ("
+    " run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+    " seq INTEGER NOT NULL, col INTEGER NOT NULL, value_e8 INTEGER,"
+    " PRIMARY KEY (run_id, seq, col)) WITHOUT ROWID;"
+    "CREATE VIEW equity_cells AS SELECT e.run_id, e.seq, e.ts, c.name, c.kind, v.value_e8"
+    " FROM equity e JOIN equity_values v ON v.run_id = e.run_id AND v.seq = e.seq"
+    " JOIN equity_columns c ON c.run_id = v.run_id AND c.col = v.col;";
+
+lob_status_t rs_sql_err(rs_t *s, const char *what, lob_err_t *err) {
+  return lob_err_set(err, LOB_EIO, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+}
+
+lob_status_t rs_exec(rs_t *s, const char *what, const char *sql, lob_err_t *err) {
+  char *msg = NULL;
+  if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK) return LOB_OK;
+  lob_err_set(err, LOB_EIO, "%s: %s: %s", s->path, what, msg ? msg : sqlite3_errmsg(s->db));
+  sqlite3_free(msg);
+  return LOB_EIO;
+}
+
+lob_status_t rs_prepare(rs_t *s, const char *what, const char *sql, sqlite3_stmt **st,
+                        lob_err_t *err) {
+  *st = NULL;
+  if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) == SQLITE_OK) return LOB_OK;
+  return rs_sql_err(s, what, err);
+}
+
+lob_status_t rs_step_done(rs_t *s, sqlite3_stmt *st, const char *what, lob_err_t *err) {
+  int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  return rc == SQLITE_DONE ? LOB_OK : rs_sql_err(s, what, err);
+}
+
+void rs_bind_text(sqlite3_stmt *st, int i, const char *v) {
+  if (v) sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+  else sqlite3_bind_null(st, i);
+}
+
+/* Version 1 kept a money metric only as text; version 2 wants the integer
+ * too. The text is parsed exactly here (SQL has no exact decimal parse). */
+static lob_status_t backfill_e8(rs_t *s, lob_err_t *err) {
+  sqlite3_stmt *q = NULL, *u = NULL;
+  lob_status_t st;
+  if ((st = rs_prepare(s, "migration v2: select money metrics",
+                       "SELECT rowid, value_text FROM metrics WHERE value_num IS NULL AND "
+                       "value_text IS NOT NULL",
+                       &q, err)) != LOB_OK ||
+      (st = rs_prepare(s, "migration v2: update value_e8",
+                       "UPDATE metrics SET value_e8 = ?1 WHERE rowid = ?2", &u, err)) != LOB_OK)
+    goto out;
+  int rc;
+  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    const char *t = (const char *)sqlite3_column_text(q, 1);
+    int64_t v;
+    if (!t || fx_parse(t, strlen(t), FX_MONEY_SCALE, &v) != LOB_OK) continue; /* not money */
+    sqlite3_bind_int64(u, 1, v);
+    sqlite3_bind_int64(u, 2, sqlite3_column_int64(q, 0));
+    if ((st = rs_step_done(s, u, "migration v2: update value_e8", err)) != LOB_OK) goto out;
+  }
+  st = rc == SQLITE_DONE ? LOB_OK : rs_sql_err(s, "migration v2: select money metrics", err);
+  /* Version 1 kept counts and statistics alike as REAL: 'real' for both. */
+  if (st == LOB_OK)
+    st = rs_exec(s, "migration v2: metric kinds",
+                 "UPDATE metrics SET kind = CASE WHEN value_e8 IS NOT NULL THEN 'dec8' WHEN "
+                 "value_num IS NOT NULL THEN 'real' ELSE 'absent' END",
+                 err);
+out:
+  sqlite3_finalize(q);
+  sqlite3_finalize(u);
+  return st;
+}
+
+static lob_status_t mig_v1(rs_t *s, lob_err_t *err) {
+  return rs_exec(s, "migration v1: create the schema", V1_SQL, err);
+}
+
+static lob_status_t mig_v2(rs_t *s, lob_err_t *err) {
+  lob_status_t st = rs_exec(s, "migration v2: metrics columns, equity columns and values",
+                            V2_SQL, err);
+  return st != LOB_OK ? st : backfill_e8(s, err);
+}
+
+/* steps[v] takes a database from version v to v + 1. */
+static lob_status_t (*const steps[RS_SCHEMA_VERSION])(rs_t *, lob_err_t *) = {mig_v1, mig_v2};
+
+static lob_status_t user_version(rs_t *s, int *v, lob_err_t *err) {
+  sqlite3_stmt *q = NULL;
+  lob_status_t st = rs_prepare(s, "read user_version", "PRAGMA user_version", &q, err);
+  if (st != LOB_OK) return st;
+  if (sqlite3_step(q) == SQLITE_ROW) *v = sqlite3_column_int(q, 0);
+  else st = rs_sql_err(s, "read user_version", err);
+  sqlite3_finalize(q);
+  return st;
+}
+
+/* One version at a time, each in its own transaction with the new
+ * user_version, so a failed step leaves the database at the last good one. */
+static lob_status_t migrate(rs_t *s, lob_err_t *err) {
+  lob_status_t st;
+  int v = 0;
+  if ((st = rs_exec(s, "begin (read version)", "BEGIN IMMEDIATE", err)) != LOB_OK) return st;
+  if ((st = user_version(s, &v, err)) != LOB_OK) goto fail;
+  if ((st = rs_exec(s, "commit (read version)", "COMMIT", err)) != LOB_OK) goto fail;
+  s->opened_version = v;
+  if (v > RS_SCHEMA_VERSION)
+    return lob_err_set(err, LOB_EVERSION,
+                       "%s: schema version %d is newer than this lobsim's %d: use a newer lobsim",
+                       s->path, v, RS_SCHEMA_VERSION);
+  for (; v < RS_SCHEMA_VERSION; v++) {
+    char sql[64];
+    if ((st = rs_exec(s, "begin migration", "BEGIN IMMEDIATE", err)) != LOB_OK) return st;
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
+    if ((st = steps[v](s, err)) != LOB_OK ||
+        (st = rs_exec(s, "set user_version", sql, err)) != LOB_OK ||
+        (st = rs_exec(s, "commit migration", "COMMIT", err)) != LOB_OK)
+      goto fail;
+  }
+  return LOB_OK;
+fail:
+  sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+  return st;
+}
+
+lob_status_t rs_open(const char *path, rs_t **out, lob_err_t *err) {
+  *out = NULL;
+  rs_t *s = calloc(1, sizeof *s);
+  lob_status_t st;
+  if (!s) return lob_err_set(err, LOB_ENOMEM, "out of memory");
+  snprintf(s->path, sizeof s->path, "%s", path);
+  if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+      SQLITE_OK) {
+    st = lob_err_set(err, LOB_EIO, "%s: cannot open: %s", path,
+                     s->db ? sqlite3_errmsg(s->db) : "out of memory");
+    goto fail;
+  }
+  /* Several backtests may finish at once: wait for the writer instead of
+   * failing, and let readers go on while one writes (WAL). */
+  sqlite3_busy_timeout(s->db, 10000);
+  if ((st = rs_exec(s, "set pragmas",
+                    "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; "
+                    "PRAGMA synchronous = NORMAL",
+                    err)) != LOB_OK ||
+      (st = migrate(s, err)) != LOB_OK)
+    goto fail;
+  *out = s;
+  return LOB_OK;
+fail:
+  rs_close(&s);
+  return st;
+}
+
+void rs_close(rs_t **pp) {
+  if (!pp || !*pp) return;
+  sqlite3_close((*pp)->db);
+  free(*pp);
+  *pp = NULL;
+}
+
+int rs_opened_version(const rs_t *s) { return s->opened_version; }
+sqlite3 *rs_db(rs_t *s) { return s->db; }
+const char *rs_path(const rs_t *s) { return s->path; }
+
+void rs_now_utc(char *buf, size_t cap) {
+  ts_format((int64_t)time(NULL) * TS_NS_PER_S, buf, cap);
+}
+
+lob_status_t rs_begin_run(rs_t *s, const rs_run_t *r, lob_err_t *err) {
+  static const char sql[] =
+      "INSERT INTO runs (run_id, mode, strategy, status, created_utc, run_dir, config_file,"
+      " config_text, config_digest, seed) VALUES (?1, ?2, ?3, 'incomplete', ?4, ?5, ?6, ?7, ?8, ?9)"
+      " ON CONFLICT (run_id) DO UPDATE SET mode = ?2, strategy = ?3, status = 'incomplete',"
+      " run_dir = ?5, config_file = ?6, config_text = ?7, config_digest = ?8,"
+      " seed = ?9";
+  const char *mode = r->mode ? r->mode : "backtest";
+  char now[40];
+  if (!r->run_id || !r->run_id[0]) return lob_err_set(err, LOB_EINVAL, "run store: no run id");
+  if (strcmp(mode, "backtest") && strcmp(mode, "paper"))
+    return lob_err_set(err, LOB_EINVAL, "run store: mode '%s' is not backtest or paper", mode);
+  if (!r->created_utc) rs_now_utc(now, sizeof now);
+  sqlite3_stmt *q = NULL;
+  lob_status_t st = rs_prepare(s, "insert run row", sql, &q, err);
+  if (st != LOB_OK) return st;
+  rs_bind_text(q, 1, r->run_id);
+  rs_bind_text(q, 2, mode);
+  rs_bind_text(q, 3, r->strategy);
+  rs_bind_text(q, 4, r->created_utc ? r->created_utc : now);
+  rs_bind_text(q, 5, r->run_dir);
+  rs_bind_text(q, 6, r->config_file);
+  rs_bind_text(q, 7, r->config_text);
+  rs_bind_text(q, 8, r->config_digest);
+  sqlite3_bind_int64(q, 9, r->seed);
+  /* One statement is its own transaction: the row is there or not. */
+  st = rs_step_done(s, q, "insert run row", err);
+  sqlite3_finalize(q);
+  return st;
+}
+
+lob_status_t rs_find_run(rs_t *s, const char *id, char *out, size_t cap, lob_err_t *err) {
+  sqlite3_stmt *q = NULL;
+  lob_status_t st = rs_prepare(s, "find run",
+                               "SELECT run_id FROM runs WHERE run_id = ?1 UNION ALL "
+                               "SELECT run_id FROM runs WHERE substr(run_id, 1, length(?1)) = ?1 "
+                               "AND run_id <> ?1 AND NOT EXISTS "
+                               "(SELECT 1 FROM runs WHERE run_id = ?1) ORDER BY 1 LIMIT 2",
+                               &q, err);
+  if (st != LOB_OK) return st;
+  rs_bind_text(q, 1, id);
+  int n = 0, rc;
+  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    if (n++ == 0) snprintf(out, cap, "%s", (const char *)sqlite3_column_text(q, 0));
+  }
+  if (rc != SQLITE_DONE) st = rs_sql_err(s, "find run", err);
+  else if (n == 0)
+    st = lob_err_set(err, LOB_ENOTFOUND, "no run '%s' in %s", id, s->path);
+  else if (n > 1)
+    st = lob_err_set(err, LOB_ENOTFOUND, "'%s' names more than one run in %s: give more of the id",
+                     id, s->path);
+  sqlite3_finalize(q);
+  return st;
+}
