@@ -10,20 +10,26 @@
 
 #include "../core/fixed.h"
 #include "../core/timefmt.h"
+#include "../reports/store.h"
 #include "cli.h"
 #include "cliutil.h"
 #include "engine.h"
 #include "runcfg.h"
+#include "runout.h"
 
 static void usage(FILE *f) {
   fprintf(f,
           "usage: lobsim backtest CONFIG.ini [--set section.key=value ...] [--quiet]\n"
+          "                       [--store PATH|none]\n"
           "Runs one backtest and writes a new run directory (default runs/<run-id>/):\n"
           "orders.csv, fills.csv, equity.csv and summary.json. Prints the run directory.\n"
           "--set overrides a key of the config, e.g. --set market.perp.latency=constant:entry=1ms,response=1ms\n"
           "See configs/ for examples and docs/simulation.md for every key.\n"
           "On a terminal a progress line and a short summary go to stderr; --quiet\n"
-          "turns them off (they are never written when stderr is not a terminal).\n");
+          "turns them off (they are never written when stderr is not a terminal).\n"
+          "The run is recorded in the run store (default OUTPUT/runs.sqlite, OUTPUT being\n"
+          "[run] output; see 'lobsim runs --help'): marked incomplete when it starts and\n"
+          "complete with all its rows at the end. --store none leaves it out.\n");
 }
 
 static double now_s(void) {
@@ -34,10 +40,16 @@ static double now_s(void) {
 
 typedef struct {
   double start;
-} progress_t;
+  int tty;
+  const runcfg_t *cfg;
+  rs_t *store;    /* NULL: not recording */
+  lob_err_t serr; /* the store's first failure */
+  lob_status_t sst;
+} bt_t;
 
 static void show_progress(void *ctx, const eng_progress_t *p) {
-  progress_t *pr = ctx;
+  bt_t *pr = ctx;
+  if (!pr->tty) return;
   double el = now_s() - pr->start;
   double rate = el > 0 ? (double)p->events / el : 0;
   double left = rate > 0 && p->total_events > p->events
@@ -51,8 +63,20 @@ static void show_progress(void *ctx, const eng_progress_t *p) {
   fflush(stderr);
 }
 
+/* The run has its directory: the store marks it started (incomplete). */
+static void started(void *ctx, const char *run_id, const char *run_dir) {
+  bt_t *b = ctx;
+  if (!b->store) return;
+  char hex[65];
+  ro_hex(b->cfg->digest, 32, hex);
+  rs_run_t r = {.run_id = run_id, .mode = "backtest", .strategy = b->cfg->strategy,
+                .run_dir = run_dir, .config_file = b->cfg->file, .config_digest = hex,
+                .seed = (int64_t)b->cfg->seed};
+  b->sst = rs_begin_run(b->store, &r, &b->serr);
+}
+
 int cli_backtest(int argc, char **argv) {
-  const char *cfgpath = NULL;
+  const char *cfgpath = NULL, *store_path = NULL;
   int quiet = 0;
   char *sets[64];
   size_t nsets = 0;
@@ -63,6 +87,8 @@ int cli_backtest(int argc, char **argv) {
       return 0;
     } else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q")) {
       quiet = 1;
+    } else if (!strcmp(argv[i], "--store") && i + 1 < argc) {
+      store_path = argv[++i];
     } else if (!strcmp(argv[i], "--set") && i + 1 < argc) {
       if (nsets == 64) {
         lob_err_set(&err, LOB_EUSAGE, "too many --set options (at most 64)");
@@ -86,16 +112,33 @@ int cli_backtest(int argc, char **argv) {
   if (runcfg_load(cfgpath, sets, nsets, &cfg, &err) != LOB_OK)
     return cli_fail("backtest", &err, "fix the config (docs/simulation.md lists every key)");
   eng_result_t res;
-  int tty = !quiet && isatty(STDERR_FILENO);
-  progress_t pr = {now_s()};
-  eng_opts_t opts = {.progress = tty ? show_progress : NULL, .progress_ctx = &pr};
+  bt_t b = {.start = now_s(), .tty = !quiet && isatty(STDERR_FILENO), .cfg = &cfg};
+  char dbpath[1100];
+  if (!store_path) snprintf(dbpath, sizeof dbpath, "%s/runs.sqlite", cfg.output);
+  else snprintf(dbpath, sizeof dbpath, "%s", store_path);
+  if (strcmp(dbpath, "none") != 0) {
+    if (ro_mkdirs(cfg.output, &err) != LOB_OK || rs_open(dbpath, &b.store, &err) != LOB_OK)
+      return cli_fail("backtest", &err, "the run store cannot be opened (--store none runs without it)");
+  }
+  eng_opts_t opts = {.progress = b.tty ? show_progress : NULL, .started = started,
+                     .progress_ctx = &b};
   lob_status_t st = eng_run_opts(&cfg, &opts, &res, &err);
-  if (tty) fputc('\n', stderr);
-  if (st != LOB_OK) return cli_fail("backtest", &err, NULL);
-  if (tty)
+  if (b.tty) fputc('\n', stderr);
+  if (st != LOB_OK) {
+    rs_close(&b.store); /* the run's row stays 'incomplete' */
+    return cli_fail("backtest", &err, NULL);
+  }
+  /* The run directory is complete; the store gets every row of it at once. */
+  if (b.store && b.sst == LOB_OK) b.sst = rs_finish_run(b.store, res.run_dir, NULL, 0, &b.serr);
+  rs_close(&b.store);
+  if (b.tty)
     fprintf(stderr, "  events %llu, orders %llu, fills %llu in %.1f s\n  run directory %s\n",
             (unsigned long long)res.events, (unsigned long long)res.orders,
-            (unsigned long long)res.fills, now_s() - pr.start, res.run_dir);
+            (unsigned long long)res.fills, now_s() - b.start, res.run_dir);
   printf("%s\n", res.run_dir);
+  if (b.sst != LOB_OK) {
+    cli_fail("backtest", &b.serr, "the run directory is complete; record it later with 'lobsim runs import DIR'");
+    return 1;
+  }
   return 0;
 }

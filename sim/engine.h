@@ -74,7 +74,10 @@ typedef struct {
   const struct strat_def *strategy; /* NULL: the config's [strategy] name */
   /* Called about every million events and once at the end (may be NULL). */
   void (*progress)(void *ctx, const eng_progress_t *p);
-  void *progress_ctx;
+  /* Called once the run directory exists, before the first event (may be
+   * NULL): the run store marks the run as started (incomplete) there. */
+  void (*started)(void *ctx, const char *run_id, const char *run_dir);
+  void *progress_ctx; /* the ctx of both callbacks */
 } eng_opts_t;
 
 lob_status_t eng_run_opts(const runcfg_t *cfg, const eng_opts_t *opts, eng_result_t *res,

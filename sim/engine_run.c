@@ -484,6 +484,7 @@ lob_status_t eng_run_opts(const runcfg_t *cfg, const eng_opts_t *opts, eng_resul
       (st = setup_strategy(g, sp, rp, given)) != LOB_OK || (st = choose_run_dir(g, res)) != LOB_OK ||
       (st = ro_open(res->run_dir, &g->out, &g->ferr)) != LOB_OK || (st = equity_header(g)) != LOB_OK)
     goto out;
+  if (opts && opts->started) opts->started(opts->progress_ctx, res->run_id, res->run_dir);
   if ((st = eng_loop(g)) != LOB_OK) goto out;
   eng_progress(g);
   /* A last sample at the end of the data. */
