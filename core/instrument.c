@@ -1,6 +1,8 @@
-/* instrument.c - loading instrument specs from INI files, the exact
- * conversions between decimal text and ticks/lots, and the rounding onto
- * the order grid (integers exactly; doubles through the snap rule below). */
+/* instrument.c - loading instrument specs and risk tiers from INI files,
+ * the exact conversions between decimal text and ticks/lots, and the
+ * rounding onto the order grid (integers exactly; doubles through the snap
+ * rule below). The one parser of risk-tier text lives here: the run config
+ * uses it too. */
 #include "instrument.h"
 
 #include <ini.h>
@@ -122,7 +124,94 @@ lob_status_t inst_notional(const inst_spec_t *s, int64_t ticks, int64_t lots, in
   return fx_div_round(num, d, out);
 }
 
+/* --- risk tiers ------------------------------------------------------------ */
+
+static int tier_sep(char ch) {
+  return ch == ',' || ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+lob_status_t inst_tiers_parse(const char *txt, inst_tier_t *t, size_t cap, size_t *n,
+                              lob_err_t *err) {
+  static const char want[] = "want LIMIT:MMR:DEDUCTION, e.g. 2000000:0.005:0";
+  size_t k = *n;
+  const char *p = txt;
+  for (;;) {
+    while (*p && tier_sep(*p)) p++;
+    if (!*p || *p == ';') break; /* end, or a comment after the last item */
+    const char *q = p;
+    while (*q && !tier_sep(*q)) q++;
+    int len = (int)(q - p);
+    const char *c1 = memchr(p, ':', (size_t)(q - p));
+    const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(q - c1 - 1)) : NULL;
+    if (!c2 || memchr(c2 + 1, ':', (size_t)(q - c2 - 1)))
+      return lob_err_set(err, LOB_ECONFIG, "tier '%.*s': %s", len, p, want);
+    if (k == cap)
+      return lob_err_set(err, LOB_ECONFIG, "tier '%.*s': more than %zu tiers", len, p, cap);
+    inst_tier_t x;
+    if (fx_parse_unsigned(p, (size_t)(c1 - p), FX_MONEY_SCALE, &x.limit) != LOB_OK || x.limit <= 0)
+      return lob_err_set(err, LOB_ECONFIG,
+                         "tier '%.*s': the limit must be a positive quote amount (at most %d "
+                         "decimals)",
+                         len, p, FX_MONEY_SCALE);
+    if (fx_parse_unsigned(c1 + 1, (size_t)(c2 - c1 - 1), FX_RATE_SCALE, &x.mmr) != LOB_OK ||
+        x.mmr >= fx_pow10[FX_RATE_SCALE])
+      return lob_err_set(err, LOB_ECONFIG,
+                         "tier '%.*s': the MMR must be a fraction in [0, 1) (0.005 = 0.5%%)", len,
+                         p);
+    if (fx_parse_unsigned(c2 + 1, (size_t)(q - c2 - 1), FX_MONEY_SCALE, &x.deduction) != LOB_OK)
+      return lob_err_set(err, LOB_ECONFIG,
+                         "tier '%.*s': the deduction must be a quote amount >= 0 (at most %d "
+                         "decimals)",
+                         len, p, FX_MONEY_SCALE);
+    if (k > 0 && x.limit <= t[k - 1].limit)
+      return lob_err_set(err, LOB_ECONFIG,
+                         "tier '%.*s': its limit is not above the previous tier's: limits must "
+                         "be increasing",
+                         len, p);
+    t[k++] = x;
+    p = q;
+  }
+  *n = k;
+  return LOB_OK;
+}
+
+size_t inst_tiers_format(const inst_tier_t *t, size_t n, char *buf, size_t cap) {
+  size_t len = 0;
+  if (cap == 0) return 0;
+  buf[0] = '\0';
+  for (size_t i = 0; i < n; i++) {
+    char l[32], m[32], d[32];
+    fx_format(t[i].limit, FX_MONEY_SCALE, 0, l, sizeof l);
+    fx_format(t[i].mmr, FX_RATE_SCALE, 0, m, sizeof m);
+    fx_format(t[i].deduction, FX_MONEY_SCALE, 0, d, sizeof d);
+    int w = snprintf(buf + len, cap - len, "%s%s:%s:%s", i ? ", " : "", l, m, d);
+    if (w < 0 || (size_t)w >= cap - len) return buf[0] = '\0', 0;
+    len += (size_t)w;
+  }
+  return len;
+}
+
 /* --- INI loading ------------------------------------------------------- */
+
+/* inih gives handlers no line, and passes an indented continuation line
+ * as one more value of the key above it: the reader keeps the line number
+ * and whether the line began with a blank, so messages can name the line
+ * and risk_tiers can tell a continuation from a key given twice. */
+typedef struct {
+  FILE *f;
+  int line;
+  int indented;
+} line_rd_t;
+
+static char *read_line(char *buf, int size, void *stream) {
+  line_rd_t *r = stream;
+  char *s = fgets(buf, size, r->f);
+  if (s) {
+    r->line++;
+    r->indented = s[0] == ' ' || s[0] == '\t';
+  }
+  return s;
+}
 
 typedef struct {
   const char *symbol;
@@ -130,8 +219,12 @@ typedef struct {
   char min_qty[40], data_tick[40], data_step[40]; /* applied once all keys are read */
   int found;
   int have_tick, have_step, have_kind;
+  inst_tier_t *tiers;
+  size_t tier_cap, ntiers;
+  int tiers_line; /* 0: no risk_tiers key */
   lob_err_t *err;
   const char *path;
+  line_rd_t rd;
   int failed; /* handler refused a key: message already in err */
 } load_ctx_t;
 
@@ -146,8 +239,26 @@ static int parse_rate(const char *v, int64_t *out) {
   return fx_parse(v, strlen(v), FX_RATE_SCALE, out) == LOB_OK;
 }
 
+/* risk_tiers, first line or a continuation of it. */
+static int tiers_line(load_ctx_t *c, const char *section, const char *value) {
+  lob_err_t e = {0};
+  if (c->tiers_line && !c->rd.indented) {
+    lob_err_set(c->err, LOB_ECONFIG, "%s line %d: [%s] risk_tiers given twice (line %d)", c->path,
+                c->rd.line, section, c->tiers_line);
+    return 0;
+  }
+  if (!c->tiers_line) c->tiers_line = c->rd.line;
+  if (inst_tiers_parse(value, c->tiers, c->tier_cap, &c->ntiers, &e) != LOB_OK) {
+    lob_err_set(c->err, LOB_ECONFIG, "%s line %d: [%s] risk_tiers: %s", c->path, c->rd.line,
+                section, e.msg);
+    return 0;
+  }
+  return 1;
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value) {
   load_ctx_t *c = user;
+  if (c->failed) return 0; /* inih reads on: keep the first error's message */
   if (strcmp(section, c->symbol) != 0) return 1;
   c->found = 1;
   inst_spec_t *s = c->spec;
@@ -187,31 +298,38 @@ static int handler(void *user, const char *section, const char *name, const char
   } else if (!strcmp(name, "funding_interval_minutes")) {
     ok = fx_parse_int(value, strlen(value), &v) == LOB_OK;
     if (ok) s->funding_interval_ns = v * 60 * 1000000000LL;
+  } else if (!strcmp(name, "risk_tiers")) {
+    if (!tiers_line(c, section, value)) return c->failed = 1, 0;
   } else {
-    lob_err_set(c->err, LOB_ECONFIG, "%s: [%s] unknown key '%s'", c->path, section, name);
+    lob_err_set(c->err, LOB_ECONFIG, "%s line %d: [%s] unknown key '%s'", c->path, c->rd.line,
+                section, name);
     c->failed = 1;
     return 0;
   }
   if (!ok) {
-    lob_err_set(c->err, LOB_ECONFIG, "%s: [%s] bad value for '%s': '%s'", c->path, section, name,
-                value);
+    lob_err_set(c->err, LOB_ECONFIG, "%s line %d: [%s] bad value for '%s': '%s'", c->path,
+                c->rd.line, section, name, value);
     c->failed = 1;
     return 0;
   }
   return 1;
 }
 
-lob_status_t inst_load(const char *path, const char *symbol, inst_spec_t *out, lob_err_t *err) {
+/* Reads section [symbol] of path into *out and its risk tiers into
+ * tiers[0 .. *ntiers) (cap of them). */
+static lob_status_t load(const char *path, const char *symbol, inst_spec_t *out,
+                         inst_tier_t *tiers, size_t cap, size_t *ntiers, lob_err_t *err) {
   inst_spec_t s;
   memset(&s, 0, sizeof s);
-  load_ctx_t c = {.symbol = symbol, .spec = &s, .err = err, .path = path};
-  FILE *f = fopen(path, "r");
-  if (!f) return lob_err_set(err, LOB_ENOTFOUND, "%s: cannot open instrument file", path);
-  int line = ini_parse_file(f, handler, &c);
-  fclose(f);
+  load_ctx_t c = {.symbol = symbol, .spec = &s, .tiers = tiers, .tier_cap = cap, .err = err,
+                  .path = path};
+  c.rd.f = fopen(path, "r");
+  if (!c.rd.f) return lob_err_set(err, LOB_ENOTFOUND, "%s: cannot open instrument file", path);
+  int line = ini_parse_stream(read_line, &c.rd, handler, &c);
+  fclose(c.rd.f);
   if (line != 0) {
-    if (c.failed) return lob_err_prefix(err, "line %d", line), LOB_ECONFIG;
-    return lob_err_set(err, LOB_ECONFIG, "%s:%d: malformed INI line", path, line);
+    if (c.failed) return LOB_ECONFIG;
+    return lob_err_set(err, LOB_ECONFIG, "%s line %d: malformed INI line", path, line);
   }
   if (!c.found)
     return lob_err_set(err, LOB_ENOTFOUND, "%s: no section [%s] (symbol not listed)", path,
@@ -219,6 +337,10 @@ lob_status_t inst_load(const char *path, const char *symbol, inst_spec_t *out, l
   if (!c.have_kind || !c.have_tick || !c.have_step)
     return lob_err_set(err, LOB_ECONFIG, "%s: [%s] needs kind, tick_size and qty_step", path,
                        symbol);
+  if (c.tiers_line && (c.ntiers == 0 || s.kind != INST_LINEAR_PERP))
+    return lob_err_set(err, LOB_ECONFIG, "%s line %d: [%s] risk_tiers: %s", path, c.tiers_line,
+                       symbol,
+                       c.ntiers ? "only a perpetual has risk tiers" : "want at least one tier");
   /* min_qty is on the order grid; then the data grid may be refined. */
   if (c.min_qty[0] && inst_qty_parse(&s, c.min_qty, strlen(c.min_qty), &s.min_qty) != LOB_OK)
     return lob_err_set(err, LOB_ECONFIG, "%s: [%s] min_qty '%s' is not on the qty_step grid", path,
@@ -239,7 +361,14 @@ lob_status_t inst_load(const char *path, const char *symbol, inst_spec_t *out, l
   s.exchange[bl] = '\0';
   if (!s.settle[0]) memcpy(s.settle, s.quote, sizeof s.settle);
   *out = s;
+  *ntiers = c.ntiers;
   return LOB_OK;
+}
+
+lob_status_t inst_load(const char *path, const char *symbol, inst_spec_t *out, lob_err_t *err) {
+  inst_tier_t t[INST_MAX_TIERS]; /* checked, then left out of the spec */
+  size_t n;
+  return load(path, symbol, out, t, INST_MAX_TIERS, &n, err);
 }
 
 lob_status_t inst_find(const char *dir, const char *exchange, const char *symbol,
@@ -247,6 +376,20 @@ lob_status_t inst_find(const char *dir, const char *exchange, const char *symbol
   char path[1024];
   snprintf(path, sizeof path, "%s/%s.ini", dir, exchange);
   return inst_load(path, symbol, out, err);
+}
+
+lob_status_t inst_tiers_load(const char *path, const char *symbol, inst_tier_t *out, size_t cap,
+                             size_t *n, lob_err_t *err) {
+  inst_spec_t s;
+  *n = 0;
+  return load(path, symbol, &s, out, cap, n, err);
+}
+
+lob_status_t inst_tiers_find(const char *dir, const char *exchange, const char *symbol,
+                             inst_tier_t *out, size_t cap, size_t *n, lob_err_t *err) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/%s.ini", dir, exchange);
+  return inst_tiers_load(path, symbol, out, cap, n, err);
 }
 
 /* --- rounding onto the order grid ---------------------------------------- */

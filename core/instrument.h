@@ -14,6 +14,8 @@
  *
  * Specs live in data/instruments/<exchange>.ini, one section per symbol,
  * with the source of every value written beside it (see docs/data-formats.md).
+ * A perpetual's section may also carry risk_tiers (below), read apart from
+ * the spec by inst_tiers_find; inst_load checks them and leaves them out.
  */
 #ifndef LOB_INSTRUMENT_H
 #define LOB_INSTRUMENT_H
@@ -63,6 +65,51 @@ lob_status_t inst_set_step(inst_spec_t *s, const char *qty_step);
  * steps exactly (LOB_EOFFGRID otherwise); min_qty is carried over. Used by
  * the loader's data_* keys and by import's --tick-size / --qty-step. */
 lob_status_t inst_refine(inst_spec_t *s, const char *data_tick, const char *data_step);
+
+/* --- risk tiers (maintenance margin brackets) ------------------------------
+ *
+ * A perpetual's maintenance margin is MM = value x MMR - deduction, with
+ * MMR and deduction from the tier whose limit holds the position value
+ * (the first tier with value <= limit; a value above the last limit takes
+ * the last tier). Exchanges publish the deduction ("maintenance amount")
+ * so that MM is continuous at each limit: ded[i] = ded[i-1] +
+ * limit[i-1] x (mmr[i] - mmr[i-1]).
+ *
+ * Text form, shared by the instrument files and the run config:
+ *   LIMIT:MMR:DEDUCTION, LIMIT:MMR:DEDUCTION, ...
+ * limit and deduction in the quote asset, MMR a fraction (0.005 = 0.5%).
+ * Tiers are separated by commas and/or blanks (a value may continue on
+ * indented lines); a ';' at the start of an item ends the text (a comment).
+ * Limits strictly increasing and > 0, 0 <= MMR < 1, deduction >= 0.
+ * The tiers are not part of inst_spec_t: the spec is stored in .lob file
+ * headers, and tiers change far more often than the grids do. */
+#define INST_MAX_TIERS 16
+
+typedef struct {
+  int64_t limit;     /* 1e-8 quote: position values up to this */
+  int64_t mmr;       /* 1e-8 (0.005 = 500000) */
+  int64_t deduction; /* 1e-8 quote */
+} inst_tier_t;
+
+/* Parses tier text and appends its tiers to t[*n .. cap), checking each
+ * against the one before it (so a value split over several lines is parsed
+ * piece by piece). On failure *n is unchanged and err says which item and
+ * why (the caller adds the file, line and key). */
+lob_status_t inst_tiers_parse(const char *txt, inst_tier_t *t, size_t cap, size_t *n,
+                              lob_err_t *err);
+/* The tiers as text in the form above (limits as given; "" for n == 0).
+ * Returns the length, 0 if cap is too small. */
+size_t inst_tiers_format(const inst_tier_t *t, size_t n, char *buf, size_t cap);
+
+/* The risk_tiers of section [symbol] of the instrument file at path
+ * (dir/<exchange>.ini for inst_tiers_find): *n = 0 when the section has
+ * none. The whole section is checked as inst_load checks it. LOB_ENOTFOUND
+ * when the file or the section does not exist; LOB_ECONFIG naming the
+ * file, line and key for a malformed value. */
+lob_status_t inst_tiers_load(const char *path, const char *symbol, inst_tier_t *out, size_t cap,
+                             size_t *n, lob_err_t *err);
+lob_status_t inst_tiers_find(const char *dir, const char *exchange, const char *symbol,
+                             inst_tier_t *out, size_t cap, size_t *n, lob_err_t *err);
 
 /* Decimal text -> ticks / lots. Errors as fx_parse; LOB_EOFFGRID when the
  * value is not a whole number of ticks (lots); prices and sizes may not be

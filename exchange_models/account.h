@@ -56,7 +56,7 @@
 
 #define ACCT_MAX_ASSETS 16
 #define ACCT_MAX_INST 16
-#define ACCT_MAX_TIERS 16
+#define ACCT_MAX_TIERS INST_MAX_TIERS /* one limit for the files, the config and the account */
 #define ACCT_ASSET_NAME 16 /* bytes, with the NUL */
 #define ACCT_CROSS (-1)    /* "the cross-margin pool" where an inst is asked */
 #define ACCT_NONE (-2)

@@ -140,18 +140,23 @@ static rc_market_t *market(runcfg_t *c, const char *name, lob_err_t *err) {
   return m;
 }
 
+/* A relative path is relative to the config file's folder, so a config
+ * works from any working directory. */
+static lob_status_t set_path(const runcfg_t *c, const rc_pair_t *p, char *dst, size_t cap,
+                             lob_err_t *err) {
+  const char *v = p->value, *slash = strrchr(c->file, '/');
+  size_t dl = (v[0] == '/' || !slash) ? 0 : (size_t)(slash - c->file) + 1;
+  if (!*v) return bad(c, p, err, "want a path");
+  if (dl + strlen(v) >= cap) return bad(c, p, err, "path too long");
+  memcpy(dst, c->file, dl);
+  memcpy(dst + dl, v, strlen(v) + 1);
+  return LOB_OK;
+}
+
 static lob_status_t apply_market(runcfg_t *c, rc_market_t *m, const rc_pair_t *p, lob_err_t *err) {
   const char *k = p->key, *v = p->value;
   int64_t x;
-  if (!strcmp(k, "data")) {
-    /* A relative path is relative to the config file's folder, so a config
-     * works from any working directory. */
-    const char *slash = strrchr(c->file, '/');
-    size_t dl = (v[0] == '/' || !slash) ? 0 : (size_t)(slash - c->file) + 1;
-    if (dl + strlen(v) >= sizeof m->data) return bad(c, p, err, "path too long");
-    memcpy(m->data, c->file, dl);
-    memcpy(m->data + dl, v, strlen(v) + 1);
-  }
+  if (!strcmp(k, "data")) return set_path(c, p, m->data, sizeof m->data, err);
   else if (!strcmp(k, "venue")) return set_text(c, p, m->venue, sizeof m->venue, v, err);
   else if (!strcmp(k, "queue")) return set_text(c, p, m->queue, sizeof m->queue, v, err);
   else if (!strcmp(k, "latency")) return set_text(c, p, m->latency, sizeof m->latency, v, err);
@@ -207,6 +212,8 @@ static lob_status_t apply_run(runcfg_t *c, const rc_pair_t *p, lob_err_t *err) {
     c->seed = (uint64_t)x;
   } else if (!strcmp(k, "output")) {
     return set_text(c, p, c->output, sizeof c->output, v, err);
+  } else if (!strcmp(k, "instruments")) {
+    return set_path(c, p, c->instruments, sizeof c->instruments, err);
   } else if (!strcmp(k, "run_id")) {
     if (!*v || strpbrk(v, "/\\ "))
       return bad(c, p, err, "want a short name without '/', '\\' or spaces");
@@ -272,7 +279,7 @@ static void digest(runcfg_t *c) {
   unsigned int len = 32;
   EVP_DigestInit_ex(x, EVP_sha256(), NULL);
   for (size_t i = 0; i < c->npairs; i++) {
-    char line[400];
+    char line[sizeof c->pairs[0].section + sizeof c->pairs[0].key + sizeof c->pairs[0].value + 4];
     int n = snprintf(line, sizeof line, "%s.%s=%s\n", c->pairs[i].section, c->pairs[i].key,
                      c->pairs[i].value);
     EVP_DigestUpdate(x, line, (size_t)n);
@@ -296,7 +303,7 @@ lob_status_t runcfg_load(const char *path, char *const *sets, size_t nsets, runc
   snprintf(c->risk.file, sizeof c->risk.file, "%s", path);
   FILE *f = fopen(path, "r");
   if (!f) return lob_err_set(err, LOB_EIO, "%s: cannot open the config file", path);
-  line_reader_t rd = {f, 0};
+  line_reader_t rd = {f, 0, 0};
   ctx_t ctx = {c, err, 0};
   handler_arg_t arg = {&ctx, &rd};
   int rc = ini_parse_stream(read_line, &rd, handler, &arg);

@@ -20,6 +20,32 @@ static json_t *hexj(const uint8_t *d) {
   return json_string(h);
 }
 
+/* engine_run.c: where market i's risk tiers come from. */
+lob_status_t eng_risk_tiers(const eng_t *g, size_t i, inst_tier_t *t, size_t *n, const char **from,
+                            char *file, size_t cap, lob_err_t *err);
+
+/* "risk_tiers" of a perpetual input: from (config | config mmr | instrument
+ * file | flat mmr), the file read or looked in, and the tiers as the
+ * config's risk_tiers would write them (a single flat tier as its mmr). */
+static json_t *tiers_json(const eng_t *g, size_t i) {
+  inst_tier_t t[INST_MAX_TIERS];
+  size_t n = 0;
+  const char *from = "";
+  char file[1100], txt[1024];
+  json_t *o = json_object();
+  if (eng_risk_tiers(g, i, t, &n, &from, file, sizeof file, NULL) != LOB_OK) return o;
+  json_object_set_new(o, "from", json_string(from));
+  if (file[0]) json_object_set_new(o, !strcmp(from, "instrument file") ? "file" : "looked_in",
+                                   json_string(file));
+  if (n == 1 && t[0].limit == INT64_MAX) {
+    fx_format(t[0].mmr, FX_RATE_SCALE, 0, txt, sizeof txt);
+    json_object_set_new(o, "mmr", json_string(txt));
+  } else if (inst_tiers_format(t, n, txt, sizeof txt)) {
+    json_object_set_new(o, "tiers", json_string(txt));
+  }
+  return o;
+}
+
 lob_status_t eng_write_summary(eng_t *g, const eng_result_t *res) {
   const runcfg_t *c = g->cfg;
   json_t *o = json_object(), *cfg = json_object(), *inputs = json_array(), *venues = json_array();
@@ -51,6 +77,7 @@ lob_status_t eng_write_summary(eng_t *g, const eng_result_t *res) {
                           json_string(meta->by_kind[EV_MARK_PRICE]
                                           ? "from the data"
                                           : "the mid: the data has no mark price"));
+    if (m->spec.kind == INST_LINEAR_PERP) json_object_set_new(in, "risk_tiers", tiers_json(g, i));
     for (uint32_t s = 0; s < meta->nsources; s++) {
       json_t *so = json_object();
       json_object_set_new(so, "name", json_string(meta->sources[s].name));

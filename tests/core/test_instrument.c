@@ -283,6 +283,198 @@ static void test_round_double(void **state) {
   }
 }
 
+/* --- risk tiers ------------------------------------------------------------ */
+
+#define Q(x) ((int64_t)(x) * 100000000LL) /* quote amount -> 1e-8 */
+
+/* Continuity of a table, computed here apart from the loader: at each
+ * limit L between tiers i-1 and i, L x mmr[i-1] - ded[i-1] must equal
+ * L x mmr[i] - ded[i]. In 1e-8 units: L and ded are 1e-8 quote, mmr 1e-8,
+ * so L x mmr is 1e-16 quote and ded is scaled by 1e8 to compare, exactly
+ * in 128 bits (no rounding at all). */
+static void assert_continuous(const inst_tier_t *t, size_t n) {
+  for (size_t i = 1; i < n; i++) {
+    __int128 l = t[i - 1].limit;
+    __int128 below = l * t[i - 1].mmr - (__int128)t[i - 1].deduction * 100000000;
+    __int128 above = l * t[i].mmr - (__int128)t[i].deduction * 100000000;
+    if (below != above) fprintf(stderr, "tier %zu: MM jumps at its lower limit\n", i + 1);
+    assert_true(below == above);
+  }
+}
+
+static void find_tiers(const char *ex, const char *sym, inst_tier_t *t, size_t *n) {
+  char dir[1024];
+  lob_err_t err = {0};
+  tu_root("data/instruments", dir, sizeof dir);
+  lob_status_t st = inst_tiers_find(dir, ex, sym, t, INST_MAX_TIERS, n, &err);
+  if (st != LOB_OK) fprintf(stderr, "%s\n", err.msg);
+  assert_int_equal(st, LOB_OK);
+}
+
+static void test_shipped_tiers(void **state) {
+  (void)state;
+  inst_tier_t t[INST_MAX_TIERS];
+  size_t n;
+  /* Binance USD-M BTCUSDT: the ten brackets of the 2021-03-26 table. */
+  find_tiers("binance-futures", "BTCUSDT", t, &n);
+  assert_int_equal(n, 10);
+  assert_int_equal(t[0].limit, Q(50000));
+  assert_int_equal(t[0].mmr, 400000); /* 0.004 */
+  assert_int_equal(t[0].deduction, 0);
+  assert_int_equal(t[2].limit, Q(1000000));
+  assert_int_equal(t[2].mmr, 1000000); /* 0.01 */
+  assert_int_equal(t[2].deduction, Q(1300));
+  assert_int_equal(t[9].limit, Q(500000000));
+  assert_int_equal(t[9].mmr, 50000000); /* 0.50 */
+  assert_int_equal(t[9].deduction, Q(100016300));
+  assert_continuous(t, n);
+  /* 300,000 USDT sits in (250,000, 1,000,000]: 300,000 x 0.01 - 1,300 = 1,700. */
+  assert_true(Q(300000) > t[1].limit && Q(300000) <= t[2].limit);
+  assert_int_equal(Q(300000) / 100000000 * t[2].mmr - t[2].deduction, Q(1700));
+  /* Bybit BTCUSDT: two sourced tiers; 2,000,000 x (0.01 - 0.005) = 10,000. */
+  find_tiers("bybit", "BTCUSDT", t, &n);
+  assert_int_equal(n, 2);
+  assert_int_equal(t[0].limit, Q(2000000));
+  assert_int_equal(t[0].mmr, 500000);
+  assert_int_equal(t[0].deduction, 0);
+  assert_int_equal(t[1].limit, Q(4000000));
+  assert_int_equal(t[1].mmr, 1000000);
+  assert_int_equal(t[1].deduction, Q(10000));
+  assert_continuous(t, n);
+  /* No sourced tiers: none (the run's mmr applies). Spot has none. */
+  find_tiers("bybit", "ETHUSDT", t, &n);
+  assert_int_equal(n, 0);
+  find_tiers("binance", "BTCUSDT", t, &n);
+  assert_int_equal(n, 0);
+  find_tiers("bybit-spot", "BTCUSDT", t, &n);
+  assert_int_equal(n, 0);
+  /* inst_load reads the same sections and leaves the tiers out. */
+  inst_spec_t s;
+  load("binance-futures", "BTCUSDT", &s);
+  assert_int_equal(s.kind, INST_LINEAR_PERP);
+  load("bybit", "BTCUSDT", &s);
+  assert_int_equal(s.max_leverage, 10000);
+  char dir[1024];
+  tu_root("data/instruments", dir, sizeof dir);
+  assert_int_equal(inst_tiers_find(dir, "binance-futures", "NOPEUSDT", t, INST_MAX_TIERS, &n, NULL),
+                   LOB_ENOTFOUND);
+  assert_int_equal(inst_tiers_find(dir, "nosuchexchange", "BTCUSDT", t, INST_MAX_TIERS, &n, NULL),
+                   LOB_ENOTFOUND);
+}
+
+static void test_tier_text(void **state) {
+  (void)state;
+  inst_tier_t t[INST_MAX_TIERS];
+  size_t n = 0;
+  lob_err_t err = {0};
+  char buf[512];
+  /* Commas and/or blanks between tiers; a ';' item ends the text. */
+  assert_int_equal(inst_tiers_parse(" 2000000:0.005:0,4000000:0.01:10000 ; two", t, 16, &n, &err),
+                   LOB_OK);
+  assert_int_equal(n, 2);
+  assert_int_equal(t[1].limit, Q(4000000));
+  assert_int_equal(t[1].mmr, 1000000);
+  assert_int_equal(t[1].deduction, Q(10000));
+  /* Appending goes on from the last tier (a continuation line). */
+  assert_int_equal(inst_tiers_parse("5000000.5:0.015:30000.25", t, 16, &n, &err), LOB_OK);
+  assert_int_equal(n, 3);
+  assert_int_equal(t[2].limit, 500000050000000LL);
+  assert_int_equal(t[2].deduction, 3000025000000LL);
+  size_t len = inst_tiers_format(t, n, buf, sizeof buf);
+  assert_int_equal(len, strlen(buf));
+  assert_string_equal(buf, "2000000:0.005:0, 4000000:0.01:10000, 5000000.5:0.015:30000.25");
+  assert_int_equal(inst_tiers_format(t, n, buf, 10), 0);
+  /* Refused, with the item and the reason; n is left alone. */
+  static const struct {
+    const char *txt, *why;
+  } bad[] = {
+      {"4000000:0.01:0", "increasing"},     /* not above the 5,000,000.5 before it */
+      {"9000000:0.02", "LIMIT:MMR:DEDUCTION"},
+      {"9000000:0.02:1:2", "LIMIT:MMR:DEDUCTION"},
+      {"9000000:1:0", "[0, 1)"},
+      {"9000000:-0.01:0", "[0, 1)"},
+      {"9000000:0.02:-5", "deduction"},
+      {"9000000:0.02:x", "deduction"},
+      {"0:0.02:0", "limit"},
+      {"9000000:0.000000001:0", "[0, 1)"}, /* finer than 1e-8 */
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    lob_err_clear(&err);
+    assert_int_equal(inst_tiers_parse(bad[i].txt, t, 16, &n, &err), LOB_ECONFIG);
+    assert_int_equal(n, 3);
+    if (!strstr(err.msg, bad[i].why)) fprintf(stderr, "%s -> %s\n", bad[i].txt, err.msg);
+    assert_non_null(strstr(err.msg, bad[i].why));
+  }
+  /* At most cap tiers. */
+  n = 0;
+  char many[1024] = "";
+  for (int i = 1; i <= INST_MAX_TIERS + 1; i++)
+    snprintf(many + strlen(many), sizeof many - strlen(many), "%d:0.01:0,", i * 1000);
+  assert_int_equal(inst_tiers_parse(many, t, INST_MAX_TIERS, &n, &err), LOB_ECONFIG);
+  assert_non_null(strstr(err.msg, "more than 16"));
+  assert_int_equal(n, 0);
+}
+
+/* Writes text to dir/x.ini and loads [AAA] with both loaders: they agree. */
+static lob_status_t load_text(const char *dir, const char *text, inst_tier_t *t, size_t *n,
+                              lob_err_t *err) {
+  char path[1200];
+  inst_spec_t s;
+  snprintf(path, sizeof path, "%s/x.ini", dir);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+  lob_status_t st = inst_tiers_load(path, "AAA", t, INST_MAX_TIERS, n, err);
+  assert_int_equal(inst_load(path, "AAA", &s, NULL), st);
+  return st;
+}
+
+static void test_bad_tiers_file(void **state) {
+  (void)state;
+  char dir[1024];
+  inst_tier_t t[INST_MAX_TIERS];
+  size_t n;
+  lob_err_t err = {0};
+  tu_tmpdir("instrument_tiers", dir, sizeof dir);
+#define PERP                                                                             \
+  "[AAA]\nkind = linear_perp\nbase = A\nquote = USDT\ntick_size = 0.1\nqty_step = 0.001\n"
+  /* Good: a table over indented lines, a comment line in it, another key after. */
+  assert_int_equal(load_text(dir, PERP "risk_tiers = 100:0.01:0,\n  ; between\n  200:0.02:1\n"
+                                       "maker_fee = 0.0002\n",
+                             t, &n, &err),
+                   LOB_OK);
+  assert_int_equal(n, 2);
+  assert_int_equal(t[1].deduction, Q(1));
+  /* Line 8 (a continuation line) goes backwards: the file, line and key. */
+  assert_int_equal(load_text(dir, PERP "risk_tiers = 100:0.01:0,\n  50:0.02:1\n", t, &n, &err),
+                   LOB_ECONFIG);
+  assert_non_null(strstr(err.msg, "x.ini line 8: [AAA] risk_tiers"));
+  assert_non_null(strstr(err.msg, "increasing"));
+  /* MMR of 1 or more, on the key's own line 7. */
+  assert_int_equal(load_text(dir, PERP "risk_tiers = 100:1.5:0\n", t, &n, &err), LOB_ECONFIG);
+  assert_non_null(strstr(err.msg, "x.ini line 7: [AAA] risk_tiers"));
+  /* Given twice (not a continuation). */
+  assert_int_equal(load_text(dir, PERP "risk_tiers = 100:0.01:0\nrisk_tiers = 200:0.01:0\n", t, &n,
+                             &err),
+                   LOB_ECONFIG);
+  assert_non_null(strstr(err.msg, "line 8"));
+  assert_non_null(strstr(err.msg, "twice"));
+  /* Empty, and on spot. */
+  assert_int_equal(load_text(dir, PERP "risk_tiers =\n", t, &n, &err), LOB_ECONFIG);
+  assert_non_null(strstr(err.msg, "line 7"));
+  assert_non_null(strstr(err.msg, "at least one tier"));
+  assert_int_equal(load_text(dir, "[AAA]\nkind = spot\ntick_size = 0.1\nqty_step = 0.001\n"
+                                  "risk_tiers = 100:0.01:0\n",
+                             t, &n, &err),
+                   LOB_ECONFIG);
+  assert_non_null(strstr(err.msg, "only a perpetual"));
+  /* Another section's tiers are not read, nor checked. */
+  assert_int_equal(load_text(dir, PERP "[BBB]\nrisk_tiers = x\n", t, &n, &err), LOB_OK);
+  assert_int_equal(n, 0);
+#undef PERP
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_shipped_specs),
@@ -292,6 +484,9 @@ int main(void) {
       cmocka_unit_test(test_refine),
       cmocka_unit_test(test_round_int),
       cmocka_unit_test(test_round_double),
+      cmocka_unit_test(test_shipped_tiers),
+      cmocka_unit_test(test_tier_text),
+      cmocka_unit_test(test_bad_tiers_file),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -95,6 +95,53 @@ static void test_bad_config(void **state) {
   assert_int_equal(tu_system("%s backtest --help >/dev/null", tu_prog()), 0);
 }
 
+/* Every run goes to the run store (OUTPUT/runs.sqlite): complete at the end
+ * with its rows. A run that fails part-way (a damaged block in the middle
+ * of its data file) leaves its row marked incomplete, never complete. */
+static void test_run_store(void **state) {
+  (void)state;
+  char d[1200], lob[1200], bad[1300];
+  assert_int_equal(tu_backtest(tmp, "configs/quoter-binance-perp.ini", "perp", "", d, sizeof d), 0);
+  assert_int_equal(tu_system("%s runs list --db %s/runs/runs.sqlite > %s/list.txt", tu_prog(), tmp,
+                             tmp), 0);
+  const char *id = strrchr(d, '/') + 1;
+  assert_int_equal(tu_system("grep -q '^%s  *complete ' %s/list.txt", id, tmp), 0);
+  /* fills.csv rows (less the header) = fills rows in the store. */
+  assert_int_equal(tu_system("test $(($(wc -l < %s/fills.csv) - 1)) -eq $(sqlite3 "
+                             "%s/runs/runs.sqlite \"select count(*) from fills where run_id='%s'\")",
+                             d, tmp, id), 0);
+  assert_non_null(tu_sample_lob(tmp, "perp", lob, sizeof lob));
+  snprintf(bad, sizeof bad, "%s/damaged.lob", tmp);
+  assert_int_equal(tu_system("cp %s %s && sz=$(stat -c %%s %s) && printf '\\377\\377\\377\\377' | "
+                             "dd of=%s bs=1 seek=$((sz / 2)) conv=notrunc 2>/dev/null",
+                             lob, bad, bad, bad), 0);
+  assert_int_not_equal(tu_system("%s backtest configs/quoter-binance-perp.ini --set run.output=%s/runs "
+                                 "--set market.perp.data=%s --set run.seed=9 >/dev/null 2>%s/bad.err",
+                                 tu_prog(), tmp, bad, tmp), 0);
+  assert_int_equal(tu_system("%s runs list --db %s/runs/runs.sqlite | grep -q ' incomplete '",
+                             tu_prog(), tmp), 0);
+}
+
+/* A progress line and a summary on a terminal (a pseudo-terminal made by
+ * script(1)); nothing on stderr when it is not a terminal, or with --quiet. */
+static void test_progress_only_on_terminal(void **state) {
+  (void)state;
+  char lob[1200];
+  assert_non_null(tu_sample_lob(tmp, "perp", lob, sizeof lob));
+  const char *base = "backtest configs/quoter-binance-perp.ini --store none";
+  assert_int_equal(tu_system("%s %s --set run.output=%s/runs --set market.perp.data=%s "
+                             ">/dev/null 2>%s/p1.err", tu_prog(), base, tmp, lob, tmp), 0);
+  assert_int_equal(tu_system("test ! -s %s/p1.err", tmp), 0);
+  assert_int_equal(tu_system("script -qec '%s %s --set run.output=%s/runs --set market.perp.data=%s' "
+                             "/dev/null > %s/p2.out", tu_prog(), base, tmp, lob, tmp), 0);
+  assert_int_equal(tu_system("grep -q 'M events' %s/p2.out && grep -q 'run directory' %s/p2.out",
+                             tmp, tmp), 0);
+  assert_int_equal(tu_system("script -qec '%s %s --quiet --set run.output=%s/runs --set "
+                             "market.perp.data=%s' /dev/null > %s/p3.out", tu_prog(), base, tmp, lob,
+                             tmp), 0);
+  assert_int_not_equal(tu_system("grep -q 'M events' %s/p3.out", tmp), 0);
+}
+
 int main(void) {
   tu_tmpdir("cli_backtest", tmp, sizeof tmp);
   const struct CMUnitTest tests[] = {
@@ -102,6 +149,8 @@ int main(void) {
       cmocka_unit_test(test_min_notional_refused),
       cmocka_unit_test(test_two_venues),
       cmocka_unit_test(test_bad_config),
+      cmocka_unit_test(test_run_store),
+      cmocka_unit_test(test_progress_only_on_terminal),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
