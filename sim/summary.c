@@ -71,6 +71,9 @@ lob_status_t eng_write_summary(eng_t *g, const eng_result_t *res) {
     json_object_set_new(in, "data", json_string(m->cfg->data));
     json_object_set_new(in, "exchange", json_string(m->spec.exchange));
     json_object_set_new(in, "symbol", json_string(m->spec.symbol));
+    json_object_set_new(in, "base", json_string(m->spec.base));
+    json_object_set_new(in, "quote", json_string(m->spec.quote));
+    if (m->spec.kind == INST_LINEAR_PERP) json_object_set_new(in, "settle", json_string(m->spec.settle));
     json_object_set_new(in, "events_sha256", hexj(meta->events_sha256));
     if (m->spec.kind == INST_LINEAR_PERP)
       json_object_set_new(in, "mark_price",
