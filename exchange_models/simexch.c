@@ -385,7 +385,24 @@ static inline lob_status_t book_event(sx_t *x, sx_inst_t *in, int s, int64_t px,
  * full one. */
 static void cross_unknown(sx_inst_t *in) { in->rest[0].clear = in->rest[1].clear = 0; }
 
+static lob_status_t on_market(sx_t *x, const ev_t *e);
+
+/* Most events are depth updates inside a batch with nothing else due: they
+ * take this short road (the same steps as on_market's for them), so the
+ * common case does not pay for the setup of the general one. */
 lob_status_t sx_on_market(sx_t *x, const ev_t *e) {
+  sx_inst_t *in;
+  int s = ev_side(e);
+  if (e->kind != EV_DEPTH || s < 0 || (e->flags & EVF_BATCH_END) || e->exch_ts >= x->fund_min ||
+      !(in = sx_inst(x, e->inst)) || in->in_snapshot)
+    return on_market(x, e);
+  lob_status_t st = book_apply(in->book, e);
+  if (!st) st = book_event(x, in, s, e->price, 0, e->exch_ts);
+  if (st) return st;
+  return x->filled ? sx_liq_check(x, e->exch_ts) : LOB_OK;
+}
+
+__attribute__((noinline)) static lob_status_t on_market(sx_t *x, const ev_t *e) {
   lob_status_t st;
   if (e->exch_ts >= x->fund_min && (st = sx_advance(x, e->exch_ts))) return st;
   sx_inst_t *in = sx_inst(x, e->inst);

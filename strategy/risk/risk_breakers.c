@@ -185,16 +185,24 @@ void rk_breakers_eval(rk_t *r, int book_inst) {
   rk_state_t want[RK_BRK_N];
   char why[RK_BRK_N][192];
   if (!r->have_origin) r->origin = now, r->have_origin = 1;
+  if (!g->daily_loss && !g->max_drawdown_pct && !g->min_equity && !(g->price_move_pct > 0) &&
+      !(g->stale_after > 0) && !(g->max_errors_per_min > 0)) {
+    /* Every breaker is off: nothing can trip (a kill stays as it is). */
+    if (book_inst >= 0) r->last_book[book_inst] = now, r->stale[book_inst] = 0;
+    return;
+  }
   for (int b = 0; b < RK_BRK_N; b++) {
-    /* the loss breakers latch; the others are recomputed below */
+    /* the loss breakers latch; the others are recomputed below. A reason
+     * is only written when a breaker trips (this runs on every book batch:
+     * nothing is formatted on the way that changes nothing). */
     want[b] = b <= RK_BRK_MIN_EQUITY ? r->brk[b].state : RK_ACTIVE;
-    snprintf(why[b], sizeof why[b], "condition gone");
+    why[b][0] = '\0';
   }
   if (book_inst >= 0) {
     r->last_book[book_inst] = now;
     r->stale[book_inst] = 0;
-    int64_t m = mid2(r, (uint16_t)book_inst);
-    if (g->price_move_pct > 0 && m > 0 &&
+    int64_t m = g->price_move_pct > 0 ? mid2(r, (uint16_t)book_inst) : 0;
+    if (m > 0 &&
         (dq_push(&r->dq_max[book_inst], now, m, 1) || dq_push(&r->dq_min[book_inst], now, m, 0)))
       rk_log(r, "price_move", "ERROR", "no memory for the window of mids: sample dropped");
   }
@@ -230,7 +238,7 @@ void rk_breakers_eval(rk_t *r, int book_inst) {
         if (b <= RK_BRK_MIN_EQUITY && !loss_why) loss_why = why[b];
       }
       r->brk[b].state = want[b];
-      rk_log(r, rk_brk_names[b], rk_state_name(want[b]), why[b]);
+      rk_log(r, rk_brk_names[b], rk_state_name(want[b]), why[b][0] ? why[b] : "condition gone");
     }
     if (r->brk[b].state > top) top = r->brk[b].state;
   }
