@@ -11,6 +11,6 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 build/bench/bench_replay "$f" 1
 for i in 1 2; do
   /usr/bin/time -f '%e s, peak RSS %M KB' build/lobsim backtest configs/bench-quoter-synth.ini \
-    --set run.run_id=bench-$i --store none 2>&1 | tail -1
+    --set run.run_id=bench-$i --store none --no-report 2>&1 | tail -1
   rm -rf bench/out/runs/bench-$i
 done

@@ -10,6 +10,7 @@
 
 #include "../core/fixed.h"
 #include "../core/timefmt.h"
+#include "../reports/report.h"
 #include "../reports/store.h"
 #include "cli.h"
 #include "cliutil.h"
@@ -20,16 +21,19 @@
 static void usage(FILE *f) {
   fprintf(f,
           "usage: lobsim backtest CONFIG.ini [--set section.key=value ...] [--quiet]\n"
-          "                       [--store PATH|none]\n"
+          "                       [--store PATH|none] [--no-report]\n"
           "Runs one backtest and writes a new run directory (default runs/<run-id>/):\n"
-          "orders.csv, fills.csv, equity.csv and summary.json. Prints the run directory.\n"
+          "orders.csv, fills.csv, equity.csv, risk.csv and summary.json. Prints the run directory.\n"
           "--set overrides a key of the config, e.g. --set market.perp.latency=constant:entry=1ms,response=1ms\n"
           "See configs/ for examples and docs/simulation.md for every key.\n"
           "On a terminal a progress line and a short summary go to stderr; --quiet\n"
           "turns them off (they are never written when stderr is not a terminal).\n"
           "The run is recorded in the run store (default OUTPUT/runs.sqlite, OUTPUT being\n"
           "[run] output; see 'lobsim runs --help'): marked incomplete when it starts and\n"
-          "complete with all its rows at the end. --store none leaves it out.\n");
+          "complete with all its rows at the end. --store none leaves it out.\n"
+          "At the end the report files are written into the run directory: metrics.csv,\n"
+          "round_trips.csv, report.html, and the metrics in summary.json (docs/report.md);\n"
+          "--no-report leaves them out ('lobsim report DIR' makes them later).\n");
 }
 
 static double now_s(void) {
@@ -77,7 +81,7 @@ static void started(void *ctx, const char *run_id, const char *run_dir) {
 
 int cli_backtest(int argc, char **argv) {
   const char *cfgpath = NULL, *store_path = NULL;
-  int quiet = 0;
+  int quiet = 0, no_report = 0;
   char *sets[64];
   size_t nsets = 0;
   lob_err_t err = {0};
@@ -87,6 +91,8 @@ int cli_backtest(int argc, char **argv) {
       return 0;
     } else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q")) {
       quiet = 1;
+    } else if (!strcmp(argv[i], "--no-report")) {
+      no_report = 1;
     } else if (!strcmp(argv[i], "--store") && i + 1 < argc) {
       store_path = argv[++i];
     } else if (!strcmp(argv[i], "--set") && i + 1 < argc) {
@@ -128,13 +134,22 @@ int cli_backtest(int argc, char **argv) {
     rs_close(&b.store); /* the run's row stays 'incomplete' */
     return cli_fail("backtest", &err, NULL);
   }
-  /* The run directory is complete; the store gets every row of it at once. */
+  /* The run's files are complete: the report files from them, then the
+   * store gets every row of the run at once. */
+  lob_err_t rerr = {0};
+  lob_status_t rst = no_report ? LOB_OK : rp_generate(res.run_dir, NULL, &rerr);
   if (b.store && b.sst == LOB_OK) b.sst = rs_finish_run(b.store, res.run_dir, NULL, 0, &b.serr);
   rs_close(&b.store);
-  if (b.tty)
+  if (b.tty) {
     fprintf(stderr, "  events %llu, orders %llu, fills %llu in %.1f s\n  run directory %s\n",
             (unsigned long long)res.events, (unsigned long long)res.orders,
             (unsigned long long)res.fills, now_s() - b.start, res.run_dir);
+    if (!no_report && rst == LOB_OK) fprintf(stderr, "  report %s/report.html\n", res.run_dir);
+  }
+  if (rst != LOB_OK) {
+    printf("%s\n", res.run_dir);
+    return cli_fail("backtest", &rerr, "the run's files are complete; 'lobsim report DIR' tries again");
+  }
   printf("%s\n", res.run_dir);
   if (b.sst != LOB_OK) {
     cli_fail("backtest", &b.serr, "the run directory is complete; record it later with 'lobsim runs import DIR'");

@@ -176,7 +176,10 @@ lob_status_t eng_sample(eng_t *g, int64_t t) {
       acct_pos_view_t pv;
       if ((st = acct_pos_view(ac, (uint16_t)i, &pv, &g->ferr)) != LOB_OK) return eng_fail(g, st, NULL);
       pos = pv.size;
-      mark = pv.mark;
+      /* The account follows a mark only while a position is open; flat and
+       * without mark prices in the data, the column shows the mid (never a
+       * 0 that looks like a price). */
+      mark = pv.mark ? pv.mark : eng_mid_1e8(g, i);
       upnl = pv.upnl;
     } else {
       pos = g->pos[i];

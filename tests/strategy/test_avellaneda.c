@@ -23,7 +23,7 @@
 
 /* Output digests of the two sample backtests (regression guards; the
  * assertions before them are the checks). */
-#define AS_PERP_DIGEST "2e78e1a7f1d391f11267ff17311d9f6cc9d51b9788907bb160501029a75cbf01"
+#define AS_PERP_DIGEST "388423943e320b759d0bd6fe06df64e27b30dc74ab8223fa9cc43d700a83451a"
 #define AS_SPOT_DIGEST "de9ff3b1b185eb4fadb34494495b9195c8d7faf2d034e9b5ec63f4873c8e4432"
 
 /* --- fixture (st_fixture.h): one Binance BTCUSDT instrument ---------------- */
