@@ -19,9 +19,9 @@ PREFIX  ?= /usr/local
 CC      ?= cc
 OPT     ?= -O2
 SAN     ?=
-PKGS    := zlib gsl inih jansson libcrypto sqlite3 cmocka
+PKGS    := zlib gsl inih jansson libcrypto sqlite3 libcurl libwebsockets cmocka
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs zlib gsl inih jansson libcrypto sqlite3 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs zlib gsl inih jansson libcrypto sqlite3 libcurl libwebsockets 2>/dev/null)
 TEST_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 CFLAGS  ?= $(OPT) -g
@@ -29,7 +29,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(CFLAGS) $(WARN) $(SAN) $(PKG_CFLAGS) -MMD -MP
 LDLIBS  := $(PKG_LIBS) -lcsv -lpthread -lm
 
-LIB_DIRS := core data exchange_models strategy strategy/risk connectors reports sim
+LIB_DIRS := core data exchange_models strategy strategy/risk connectors connectors/bybit reports sim
 LIB_SRCS := $(filter-out sim/main.c,$(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ := $(BUILD)/obj/sim/main.o
