@@ -117,6 +117,10 @@ int cli_backtest(int argc, char **argv) {
   static runcfg_t cfg;
   if (runcfg_load(cfgpath, sets, nsets, &cfg, &err) != LOB_OK)
     return cli_fail("backtest", &err, "fix the config (docs/simulation.md lists every key)");
+  if (cfg.mode != MODE_BACKTEST) {
+    lob_err_set(&err, LOB_EUSAGE, "%s: [run] mode = %s", cfgpath, mode_name(cfg.mode));
+    return cli_fail("backtest", &err, "this config trades on an exchange: run it with 'lobsim paper'");
+  }
   eng_result_t res;
   bt_t b = {.start = now_s(), .tty = !quiet && isatty(STDERR_FILENO), .cfg = &cfg};
   char dbpath[1100];

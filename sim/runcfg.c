@@ -157,6 +157,7 @@ static lob_status_t apply_market(runcfg_t *c, rc_market_t *m, const rc_pair_t *p
   const char *k = p->key, *v = p->value;
   int64_t x;
   if (!strcmp(k, "data")) return set_path(c, p, m->data, sizeof m->data, err);
+  else if (!strcmp(k, "symbol")) return set_text(c, p, m->symbol, sizeof m->symbol, v, err);
   else if (!strcmp(k, "venue")) return set_text(c, p, m->venue, sizeof m->venue, v, err);
   else if (!strcmp(k, "queue")) return set_text(c, p, m->queue, sizeof m->queue, v, err);
   else if (!strcmp(k, "latency")) return set_text(c, p, m->latency, sizeof m->latency, v, err);
@@ -210,6 +211,9 @@ static lob_status_t apply_run(runcfg_t *c, const rc_pair_t *p, lob_err_t *err) {
   if (!strcmp(k, "seed")) {
     if (fx_parse_int(v, strlen(v), &x) != LOB_OK) return bad(c, p, err, "want a whole number");
     c->seed = (uint64_t)x;
+  } else if (!strcmp(k, "mode")) {
+    lob_err_t e2 = {0};
+    if (mode_parse(v, &c->mode, &e2) != LOB_OK) return bad(c, p, err, "want backtest, paper or live");
   } else if (!strcmp(k, "output")) {
     return set_text(c, p, c->output, sizeof c->output, v, err);
   } else if (!strcmp(k, "instruments")) {
@@ -258,17 +262,29 @@ static lob_status_t interpret(runcfg_t *c, lob_err_t *err) {
     } else if (!strcmp(p->section, "risk")) {
       /* Read and checked by the risk layer (rk_config_parse). */
       if ((st = params_add(&c->risk, p->key, p->value, p->line, err)) != LOB_OK) return st;
+    } else if (!strcmp(p->section, "connector")) {
+      /* Read and checked by the paper/live driver (the hosts only through
+       * mode_endpoints: sim/mode.h). */
+      if ((st = params_add(&c->connector, p->key, p->value, p->line, err)) != LOB_OK) return st;
     } else {
-      return bad(c, p, err,
-                 "unknown section (use run, market.NAME, balance.VENUE, strategy or risk)");
+      return bad(c, p, err, "unknown section (use run, market.NAME, balance.VENUE, strategy, risk "
+                            "or connector)");
     }
   }
   if (c->nmarkets == 0)
-    return lob_err_set(err, LOB_ECONFIG, "%s: no [market.NAME] section: nothing to replay", c->file);
-  for (size_t i = 0; i < c->nmarkets; i++)
-    if (!c->markets[i].data[0])
+    return lob_err_set(err, LOB_ECONFIG, "%s: no [market.NAME] section: nothing to trade", c->file);
+  for (size_t i = 0; i < c->nmarkets; i++) {
+    /* A backtest replays a file; paper and live trade a symbol. */
+    if (c->mode == MODE_BACKTEST && !c->markets[i].data[0])
       return lob_err_set(err, LOB_ECONFIG, "%s: [market.%s] needs data = FILE.lob", c->file,
                          c->markets[i].name);
+    if (c->mode != MODE_BACKTEST && !c->markets[i].symbol[0])
+      return lob_err_set(err, LOB_ECONFIG, "%s: [market.%s] needs symbol = ... (mode %s)", c->file,
+                         c->markets[i].name, mode_name(c->mode));
+  }
+  if (c->mode == MODE_BACKTEST && c->connector.n)
+    return lob_err_set(err, LOB_ECONFIG, "%s: [connector] is for mode = paper or live; a backtest "
+                       "reaches no exchange", c->file);
   if (!c->strategy[0])
     return lob_err_set(err, LOB_ECONFIG, "%s: [strategy] needs name = ...", c->file);
   return LOB_OK;
@@ -301,6 +317,9 @@ lob_status_t runcfg_load(const char *path, char *const *sets, size_t nsets, runc
   snprintf(c->strat.file, sizeof c->strat.file, "%s", path);
   snprintf(c->risk.section, sizeof c->risk.section, "risk");
   snprintf(c->risk.file, sizeof c->risk.file, "%s", path);
+  snprintf(c->connector.section, sizeof c->connector.section, "connector");
+  snprintf(c->connector.file, sizeof c->connector.file, "%s", path);
+  c->mode = MODE_BACKTEST;
   FILE *f = fopen(path, "r");
   if (!f) return lob_err_set(err, LOB_EIO, "%s: cannot open the config file", path);
   line_reader_t rd = {f, 0, 0};

@@ -9,6 +9,7 @@
  *   [balance.VENUE]  ASSET = amount (starting balances of that venue's account)
  *   [strategy]       name = ..., then the strategy's own parameters
  *   [risk]           the risk layer's limits and breakers (docs/risk.md)
+ *   [connector]      paper/live: category, fees, loopback overrides (docs/paper-trading.md)
  *
  * Every key has a default (docs/simulation.md lists them); an unknown key
  * or section is an error naming the key and its line. `--set
@@ -27,6 +28,7 @@
 
 #include "../core/instrument.h"
 #include "../core/params.h"
+#include "mode.h"
 #include "../core/status.h"
 
 #define RC_MAX_MARKETS 8
@@ -36,6 +38,7 @@
 typedef struct {
   char name[32];
   char data[512];       /* resolved: relative paths are taken from the config folder */
+  char symbol[32];      /* paper/live: the exchange's symbol (a backtest takes it from data) */
   char venue[32];       /* account name; default: the data file's exchange */
   char queue[64];       /* none | risk_averse | prob_power:n=N | prob_log */
   char latency[256];    /* see exchange_models/latency.h */
@@ -88,6 +91,8 @@ typedef struct {
   char strategy[32];
   params_t strat;           /* the [strategy] section without 'name' */
   params_t risk;            /* the [risk] section (strategy/risk/risk.h; may be empty) */
+  params_t connector;       /* the [connector] section (paper and live only) */
+  mode_kind_t mode;         /* [run] mode: backtest (default), paper, live */
   size_t npairs;
   rc_pair_t pairs[RC_MAX_PAIRS]; /* effective pairs, for the digest and the run store */
   uint8_t digest[32];

@@ -312,6 +312,20 @@ static void test_bad_config(void **state) {
   assert_int_equal(cfg.markets[0].tier_limit[1], 400000000000000LL);
   assert_int_equal(cfg.markets[0].tier_mmr[1], 600000);
   assert_int_equal(cfg.markets[0].tier_deduction[1], 200000000000LL);
+  /* Modes: paper trades a symbol (no data file needed, a symbol needed);
+   * a backtest refuses a [connector] section. */
+  char *paper_nosym[] = {"run.mode=paper"};
+  assert_int_equal(runcfg_load(cfgpath, paper_nosym, 1, &cfg, &err), LOB_ECONFIG);
+  assert_non_null(strstr(err.msg, "needs symbol"));
+  char *paper_ok[] = {"run.mode=paper", "market.perp.symbol=BTCUSDT", "connector.category=linear"};
+  assert_int_equal(runcfg_load(cfgpath, paper_ok, 3, &cfg, &err), LOB_OK);
+  assert_int_equal(cfg.mode, MODE_PAPER);
+  assert_string_equal(cfg.markets[0].symbol, "BTCUSDT");
+  char *bt_conn[] = {"connector.category=linear"};
+  assert_int_equal(runcfg_load(cfgpath, bt_conn, 1, &cfg, &err), LOB_ECONFIG);
+  assert_non_null(strstr(err.msg, "[connector]"));
+  char *bad_mode[] = {"run.mode=demo"};
+  assert_int_equal(runcfg_load(cfgpath, bad_mode, 1, &cfg, &err), LOB_ECONFIG);
   char *bad_tiers[] = {"market.perp.risk_tiers=4000000:0.006:0,2000000:0.005:0"};
   assert_int_equal(runcfg_load(cfgpath, bad_tiers, 1, &cfg, &err), LOB_ECONFIG);
   assert_non_null(strstr(err.msg, "increasing"));
