@@ -13,6 +13,7 @@ static void usage(FILE *f) {
           "  backtest CONFIG.ini [--set k=v ...]  one backtest -> runs/<run-id>/\n"
           "  report RUN_DIR [--period P] [--annual-days N]  a run's report files, made again\n"
           "  runs list|show|compare|export|import   the run store (runs/runs.sqlite)\n"
+          "  serve --data FILE.lob [--speed 1|10|max] [--port P]  a local Bybit V5 exchange on loopback\n"
           "\n"
           "Run 'lobsim COMMAND --help' for the options of a command.\n");
 }
@@ -26,6 +27,7 @@ int main(int argc, char **argv) {
   if (!strcmp(argv[1], "backtest")) return cli_backtest(argc - 1, argv + 1);
   if (!strcmp(argv[1], "runs")) return cli_runs(argc - 1, argv + 1);
   if (!strcmp(argv[1], "report")) return cli_report(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "serve")) return cli_serve(argc - 1, argv + 1);
   fprintf(stderr, "lobsim: unknown command '%s' (try 'lobsim --help')\n", argv[1]);
   return 2;
 }
