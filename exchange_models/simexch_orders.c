@@ -287,7 +287,9 @@ lob_status_t sx_on_new(sx_t *x, const ord_req_t *r, int64_t exch_ts) {
   } else {
     st = activate(x, in, &o, 1, exch_ts);
   }
-  if (!st) st = sx_liq_check(x, exch_ts);
+  /* Only a fill can bring a liquidation closer (margins of orders do not
+   * count towards it): without one there is nothing to check. */
+  if (!st && x->filled) st = sx_liq_check(x, exch_ts);
   return st;
 }
 
@@ -404,10 +406,10 @@ lob_status_t sx_on_amend(sx_t *x, uint16_t inst, uint64_t id, int64_t new_price,
     int band_hit, gone;
     st = sx_take(x, in, &c, c.price, c.qty - c.cum, exch_ts, &band_hit, &gone);
     if (st) return st;
-    if (gone) return sx_liq_check(x, exch_ts);
+    if (gone) return x->filled ? sx_liq_check(x, exch_ts) : LOB_OK;
     q_on_accept(&in->cfg.queue, &c.q, book_qty_at(in->book, s, c.price));
   }
   st = sx_ovec_insert(&in->rest[s], s, &c, NULL);
-  if (!st) st = sx_liq_check(x, exch_ts);
+  if (!st && x->filled) st = sx_liq_check(x, exch_ts);
   return st;
 }
