@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../core/status.h"
 #include "rundata.h"
@@ -183,6 +184,13 @@ const mt_metric_t *mt_find(const mt_result_t *r, const char *key);
  * MT_INT as an integer, MT_REAL with up to 10 significant digits, MT_ABSENT
  * as "". Returns the length (0 if cap is too small). */
 size_t mt_value_text(const mt_metric_t *m, char *buf, size_t cap);
+
+/* Writes dir/name whole or not at all: body writes into name.tmp, which is
+ * renamed over name only when everything was written (the one way report
+ * files are written, so a half-written file never looks complete). */
+lob_status_t mt_write_atomic(const char *dir, const char *name,
+                             lob_status_t (*body)(const void *ctx, FILE *f), const void *ctx,
+                             lob_err_t *err);
 
 /* dir/metrics.csv: key,label,unit,value,formula (written to .tmp, renamed);
  * the unit of money is its asset ("USDT"). */

@@ -26,16 +26,15 @@ static void cell(FILE *f, const char *s, char sep) {
   fputc(sep, f);
 }
 
-typedef lob_status_t (*body_fn)(const mt_result_t *r, FILE *f);
-
-static lob_status_t write_file(const mt_result_t *r, const char *dir, const char *name, body_fn body,
-                               lob_err_t *err) {
+lob_status_t mt_write_atomic(const char *dir, const char *name,
+                             lob_status_t (*body)(const void *ctx, FILE *f), const void *ctx,
+                             lob_err_t *err) {
   char path[1200], tmp[1210];
   snprintf(path, sizeof path, "%s/%s", dir, name);
   snprintf(tmp, sizeof tmp, "%s.tmp", path);
-  FILE *f = fopen(tmp, "w");
+  FILE *f = fopen(tmp, "wb");
   if (!f) return lob_err_set(err, LOB_EIO, "%s: cannot create", tmp);
-  lob_status_t st = body(r, f);
+  lob_status_t st = body(ctx, f);
   int bad = ferror(f);
   if (fclose(f) != 0 || bad || st != LOB_OK || rename(tmp, path) != 0) {
     remove(tmp);
@@ -44,7 +43,8 @@ static lob_status_t write_file(const mt_result_t *r, const char *dir, const char
   return LOB_OK;
 }
 
-static lob_status_t metrics_body(const mt_result_t *r, FILE *f) {
+static lob_status_t metrics_body(const void *ctx, FILE *f) {
+  const mt_result_t *r = ctx;
   fputs("key,label,unit,value,formula\n", f);
   for (size_t i = 0; i < r->nmetrics; i++) {
     const mt_metric_t *m = &r->metrics[i];
@@ -60,7 +60,7 @@ static lob_status_t metrics_body(const mt_result_t *r, FILE *f) {
 }
 
 lob_status_t mt_write_csv(const mt_result_t *r, const char *dir, lob_err_t *err) {
-  return write_file(r, dir, "metrics.csv", metrics_body, err);
+  return mt_write_atomic(dir, "metrics.csv", metrics_body, r, err);
 }
 
 static void dec(FILE *f, int64_t v, int min_dec, char sep) {
@@ -70,7 +70,8 @@ static void dec(FILE *f, int64_t v, int min_dec, char sep) {
   fputc(sep, f);
 }
 
-static lob_status_t trips_body(const mt_result_t *r, FILE *f) {
+static lob_status_t trips_body(const void *ctx, FILE *f) {
+  const mt_result_t *r = ctx;
   fputs("market,dir,open_order,close_order,open_ts,close_ts,qty,entry_px,exit_px,gross,fees,net\n", f);
   for (size_t i = 0; i < r->ntrips; i++) {
     const mt_trip_t *t = &r->trips[i];
@@ -89,7 +90,7 @@ static lob_status_t trips_body(const mt_result_t *r, FILE *f) {
 }
 
 lob_status_t mt_write_round_trips(const mt_result_t *r, const char *dir, lob_err_t *err) {
-  return write_file(r, dir, "round_trips.csv", trips_body, err);
+  return mt_write_atomic(dir, "round_trips.csv", trips_body, r, err);
 }
 
 /* --- JSON --------------------------------------------------------------------------- */

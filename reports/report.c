@@ -30,20 +30,20 @@ const char *rp_quote(const rp_ctx_t *c) {
   return m && m->asset ? m->asset : "";
 }
 
+typedef struct {
+  const char *data;
+  size_t n;
+} bytes_t;
+
+static lob_status_t put_bytes(const void *ctx, FILE *f) {
+  const bytes_t *b = ctx;
+  return fwrite(b->data, 1, b->n, f) == b->n ? LOB_OK : LOB_EIO;
+}
+
 static lob_status_t write_atomic(const char *dir, const char *name, const char *data, size_t n,
                                  lob_err_t *err) {
-  char path[1200], tmp[1210];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
-  FILE *f = fopen(tmp, "wb");
-  if (!f) return lob_err_set(err, LOB_EIO, "%s: cannot create", tmp);
-  size_t w = fwrite(data, 1, n, f);
-  int bad = ferror(f) || w != n;
-  if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
-    remove(tmp);
-    return lob_err_set(err, LOB_EIO, "%s: cannot write", path);
-  }
-  return LOB_OK;
+  bytes_t b = {data, n};
+  return mt_write_atomic(dir, name, put_bytes, &b, err);
 }
 
 /* summary.json as it was, with "metrics" set (replaced in place when a
