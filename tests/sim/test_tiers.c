@@ -23,12 +23,7 @@
 static char dir[1024], idir[1024];
 
 static void write_file(const char *name, const char *text) {
-  char p[1200];
-  snprintf(p, sizeof p, "%s/%s", dir, name);
-  FILE *f = fopen(p, "w");
-  assert_non_null(f);
-  fputs(text, f);
-  fclose(f);
+  assert_int_equal(tu_write(dir, name, text), 0);
 }
 
 /* Binance USD-M BTCUSDT (tick 0.1, lot 0.001), times in microseconds:

@@ -205,3 +205,12 @@ void tu_csv_close(tu_csv_t *c) {
     c->f = NULL;
   }
 }
+
+int tu_write(const char *dir, const char *name, const char *text) {
+  char p[1200];
+  snprintf(p, sizeof p, "%s/%s", dir, name);
+  FILE *f = fopen(p, "w");
+  if (!f) return -1;
+  int bad = fputs(text, f) < 0;
+  return fclose(f) != 0 || bad ? -1 : 0;
+}

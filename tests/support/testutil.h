@@ -29,6 +29,8 @@ const char *tu_read(char *buf, size_t cap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Runs a shell command, returns its exit status (-1 if it could not run). */
 int tu_system(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Writes text to dir/name (replacing it). Returns 0, or -1 if it cannot. */
+int tu_write(const char *dir, const char *name, const char *text);
 
 /* --- backtests on the bundled sample ---------------------------------------- */
 
