@@ -8,5 +8,6 @@ int cli_backtest(int argc, char **argv);
 int cli_runs(int argc, char **argv);
 int cli_report(int argc, char **argv);
 int cli_serve(int argc, char **argv);
+int cli_paper(int argc, char **argv);
 
 #endif

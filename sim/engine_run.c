@@ -375,18 +375,8 @@ static lob_status_t setup_strategy(eng_t *g, params_t *sp, params_t *rp,
     g->pos[i] = sx_position(g->v[g->m[i].venue].sx, (uint16_t)i);
     if ((st0 = eng_funds_now(g, i, &g->funds[i])) != LOB_OK) return st0;
   }
-  lob_status_t st = g->sd->create(sp, &g->ctx, &g->ss, err);
-  if (st != LOB_OK || (st = params_check_unused(sp, err)) != LOB_OK) return st;
-  /* Every order of the strategy passes the risk layer; with no [risk]
-   * section it still checks the grid, the minimums and the budget. */
-  venue_t inner = g->ctx.venue;
   rk_host_t host = {eng_risk_deliver, eng_risk_log, g};
-  if ((st = rk_config_parse(rp, &g->ctx, &g->rkcfg, err)) != LOB_OK ||
-      (st = params_check_unused(rp, err)) != LOB_OK ||
-      (st = rk_create(g->rkcfg, &g->ctx, inner, &host, &g->risk, err)) != LOB_OK)
-    return st;
-  g->ctx.venue = rk_venue(g->risk);
-  return LOB_OK;
+  return rk_start_strategy(g->sd, sp, rp, &g->ctx, &host, &g->ss, &g->rkcfg, &g->risk, err);
 }
 
 void eng_risk_log(void *host, int64_t t, const char *what, const char *state, const char *why) {
@@ -414,18 +404,8 @@ static lob_status_t choose_run_dir(eng_t *g, eng_result_t *res) {
     ro_hex(d, 32, h);
     snprintf(res->run_id, sizeof res->run_id, "%.24s-%.12s", c->strategy, h);
   }
-  lob_status_t st = ro_mkdirs(c->output, &g->ferr);
-  if (st != LOB_OK) return st;
-  /* A directory of the same name is never overwritten: a suffix is added. */
-  char base[64];
-  snprintf(base, sizeof base, "%s", res->run_id);
-  for (int k = 2;; k++) {
-    snprintf(res->run_dir, sizeof res->run_dir, "%s/%s", c->output, res->run_id);
-    if (mkdir(res->run_dir, 0755) == 0) return LOB_OK;
-    if (errno != EEXIST || k > 9999)
-      return lob_err_set(&g->ferr, LOB_EIO, "%s: cannot create: %s", res->run_dir, strerror(errno));
-    snprintf(res->run_id, sizeof res->run_id, "%.50s-%d", base, k);
-  }
+  return ro_mkrundir(c->output, res->run_id, sizeof res->run_id, res->run_dir, sizeof res->run_dir,
+                     &g->ferr);
 }
 
 lob_status_t eng_write_summary(eng_t *g, const eng_result_t *res);

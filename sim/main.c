@@ -11,6 +11,7 @@ static void usage(FILE *f) {
           "commands:\n"
           "  data import|info|book|export|synth   market data in and out (native .lob files)\n"
           "  backtest CONFIG.ini [--set k=v ...]  one backtest -> runs/<run-id>/\n"
+          "  paper CONFIG.ini [--set k=v ...] [--live] [--max-seconds N]  trade the Bybit demo account\n"
           "  report RUN_DIR [--period P] [--annual-days N]  a run's report files, made again\n"
           "  runs list|show|compare|export|import   the run store (runs/runs.sqlite)\n"
           "  serve --data FILE.lob [--speed 1|10|max] [--port P]  a local Bybit V5 exchange on loopback\n"
@@ -28,6 +29,7 @@ int main(int argc, char **argv) {
   if (!strcmp(argv[1], "runs")) return cli_runs(argc - 1, argv + 1);
   if (!strcmp(argv[1], "report")) return cli_report(argc - 1, argv + 1);
   if (!strcmp(argv[1], "serve")) return cli_serve(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "paper")) return cli_paper(argc - 1, argv + 1);
   fprintf(stderr, "lobsim: unknown command '%s' (try 'lobsim --help')\n", argv[1]);
   return 2;
 }

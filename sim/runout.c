@@ -92,6 +92,22 @@ lob_status_t ro_mkdirs(const char *dir, lob_err_t *err) {
   }
 }
 
+lob_status_t ro_mkrundir(const char *output, char *run_id, size_t id_cap, char *run_dir,
+                         size_t dir_cap, lob_err_t *err) {
+  lob_status_t st = ro_mkdirs(output, err);
+  if (st != LOB_OK) return st;
+  /* A directory of the same name is never overwritten: a suffix is added. */
+  char base[64];
+  snprintf(base, sizeof base, "%s", run_id);
+  for (int k = 2;; k++) {
+    snprintf(run_dir, dir_cap, "%s/%s", output, run_id);
+    if (mkdir(run_dir, 0755) == 0) return LOB_OK;
+    if (errno != EEXIST || k > 9999)
+      return lob_err_set(err, LOB_EIO, "%s: cannot create: %s", run_dir, strerror(errno));
+    snprintf(run_id, id_cap, "%.50s-%d", base, k);
+  }
+}
+
 void ro_hex(const uint8_t *d, size_t n, char *out) {
   static const char X[] = "0123456789abcdef";
   for (size_t i = 0; i < n; i++) {

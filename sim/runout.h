@@ -22,6 +22,11 @@ typedef struct ro ro_t;
  * that failed). Used for run directories and export folders. */
 lob_status_t ro_mkdirs(const char *dir, lob_err_t *err);
 
+/* Makes output/run_id (and output), never reusing a directory: when it
+ * exists, run_id gets a suffix -2, -3, ... (updated in place). */
+lob_status_t ro_mkrundir(const char *output, char *run_id, size_t id_cap, char *run_dir,
+                         size_t dir_cap, lob_err_t *err);
+
 lob_status_t ro_open(const char *dir, ro_t **out, lob_err_t *err);
 
 /* Lower-case hex of n bytes into out (2n + 1 bytes): digests in files. */

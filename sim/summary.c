@@ -7,18 +7,7 @@
 
 #include "../core/fixed.h"
 #include "engine_int.h"
-
-static json_t *money(int64_t v) {
-  char b[48];
-  fx_format(v, FX_MONEY_SCALE, FX_MONEY_SCALE, b, sizeof b);
-  return json_string(b);
-}
-
-static json_t *hexj(const uint8_t *d) {
-  char h[65];
-  ro_hex(d, 32, h);
-  return json_string(h);
-}
+#include "sumjson.h"
 
 /* engine_run.c: where market i's risk tiers come from. */
 lob_status_t eng_risk_tiers(const eng_t *g, size_t i, inst_tier_t *t, size_t *n, const char **from,
@@ -48,33 +37,17 @@ static json_t *tiers_json(const eng_t *g, size_t i) {
 
 lob_status_t eng_write_summary(eng_t *g, const eng_result_t *res) {
   const runcfg_t *c = g->cfg;
-  json_t *o = json_object(), *cfg = json_object(), *inputs = json_array(), *venues = json_array();
+  json_t *o = json_object(), *inputs = json_array(), *venues = json_array();
   json_t *tot = json_object(); /* per asset: amounts of different assets never add */
   int64_t equity = 0;
   uint64_t liqs = 0, mid_fallbacks = 0;
-  json_object_set_new(o, "run_id", json_string(res->run_id));
-  json_object_set_new(o, "lobsim_version", json_string("0.1"));
-  json_object_set_new(o, "config_file", json_string(c->file));
-  json_object_set_new(o, "config_digest", hexj(c->digest));
-  for (size_t i = 0; i < c->npairs; i++) {
-    char k[128];
-    snprintf(k, sizeof k, "%s.%s", c->pairs[i].section, c->pairs[i].key);
-    json_object_set_new(cfg, k, json_string(c->pairs[i].value));
-  }
-  json_object_set_new(o, "config", cfg);
-  json_object_set_new(o, "seed", json_integer((json_int_t)c->seed));
+  sj_head(o, res->run_id, "backtest");
+  sj_config(o, c);
   for (size_t i = 0; i < g->nm; i++) {
     mkt_t *m = &g->m[i];
     const lobf_meta_t *meta = br_meta(m->ring);
-    json_t *in = json_object(), *srcs = json_array();
-    json_object_set_new(in, "market", json_string(m->cfg->name));
-    json_object_set_new(in, "data", json_string(m->cfg->data));
-    json_object_set_new(in, "exchange", json_string(m->spec.exchange));
-    json_object_set_new(in, "symbol", json_string(m->spec.symbol));
-    json_object_set_new(in, "base", json_string(m->spec.base));
-    json_object_set_new(in, "quote", json_string(m->spec.quote));
-    if (m->spec.kind == INST_LINEAR_PERP) json_object_set_new(in, "settle", json_string(m->spec.settle));
-    json_object_set_new(in, "events_sha256", hexj(meta->events_sha256));
+    json_t *in = sj_input(m->cfg->name, m->cfg->data, &m->spec), *srcs = json_array();
+    json_object_set_new(in, "events_sha256", sj_hex32(meta->events_sha256));
     if (m->spec.kind == INST_LINEAR_PERP)
       json_object_set_new(in, "mark_price",
                           json_string(meta->by_kind[EV_MARK_PRICE]
@@ -84,17 +57,14 @@ lob_status_t eng_write_summary(eng_t *g, const eng_result_t *res) {
     for (uint32_t s = 0; s < meta->nsources; s++) {
       json_t *so = json_object();
       json_object_set_new(so, "name", json_string(meta->sources[s].name));
-      json_object_set_new(so, "sha256", hexj(meta->sources[s].sha256));
+      json_object_set_new(so, "sha256", sj_hex32(meta->sources[s].sha256));
       json_array_append_new(srcs, so);
     }
     json_object_set_new(in, "sources", srcs);
     json_array_append_new(inputs, in);
   }
   json_object_set_new(o, "inputs", inputs);
-  json_object_set_new(o, "events", json_integer((json_int_t)res->events));
-  json_object_set_new(o, "orders", json_integer((json_int_t)res->orders));
-  json_object_set_new(o, "order_updates", json_integer((json_int_t)res->updates));
-  json_object_set_new(o, "fills", json_integer((json_int_t)res->fills));
+  sj_counts(o, res->events, res->orders, res->updates, res->fills);
   for (size_t vi = 0; vi < g->nv; vi++) {
     ven_t *v = &g->v[vi];
     json_t *vo = json_object(), *bal = json_object();
@@ -103,12 +73,12 @@ lob_status_t eng_write_summary(eng_t *g, const eng_result_t *res) {
       acct_asset_view_t av;
       acct_asset_view(v->acct, (int)a, &av);
       json_t *ao = json_object();
-      json_object_set_new(ao, "total", money(av.total));
-      json_object_set_new(ao, "start", money(av.deposits));
-      json_object_set_new(ao, "realized_pnl", money(av.realized_pnl));
-      json_object_set_new(ao, "fees", money(av.fees));
-      json_object_set_new(ao, "funding", money(av.funding));
-      json_object_set_new(ao, "liquidation_fees", money(av.liq_fees));
+      json_object_set_new(ao, "total", sj_money(av.total));
+      json_object_set_new(ao, "start", sj_money(av.deposits));
+      json_object_set_new(ao, "realized_pnl", sj_money(av.realized_pnl));
+      json_object_set_new(ao, "fees", sj_money(av.fees));
+      json_object_set_new(ao, "funding", sj_money(av.funding));
+      json_object_set_new(ao, "liquidation_fees", sj_money(av.liq_fees));
       json_object_set_new(bal, av.name, ao);
       json_t *t = json_object_get(tot, av.name);
       int64_t prev[4] = {0, 0, 0, 0};
@@ -122,10 +92,10 @@ lob_status_t eng_write_summary(eng_t *g, const eng_result_t *res) {
         t = json_object();
         json_object_set_new(tot, av.name, t);
       }
-      json_object_set_new(t, "realized_pnl", money(prev[0] + av.realized_pnl));
-      json_object_set_new(t, "fees", money(prev[1] + av.fees));
-      json_object_set_new(t, "funding", money(prev[2] + av.funding));
-      json_object_set_new(t, "liquidation_fees", money(prev[3] + av.liq_fees));
+      json_object_set_new(t, "realized_pnl", sj_money(prev[0] + av.realized_pnl));
+      json_object_set_new(t, "fees", sj_money(prev[1] + av.fees));
+      json_object_set_new(t, "funding", sj_money(prev[2] + av.funding));
+      json_object_set_new(t, "liquidation_fees", sj_money(prev[3] + av.liq_fees));
     }
     json_object_set_new(vo, "balances", bal);
     sx_stats_t ss;
@@ -148,34 +118,8 @@ lob_status_t eng_write_summary(eng_t *g, const eng_result_t *res) {
   json_object_set_new(o, "totals_by_asset", tot);
   json_object_set_new(o, "liquidations", json_integer((json_int_t)liqs));
   json_object_set_new(o, "funding_used_mid", json_integer((json_int_t)mid_fallbacks));
-  json_object_set_new(o, "final_equity", money(equity));
-  if (g->risk) {
-    /* What the risk layer refused and why, and where its breakers ended. */
-    json_t *ro = json_object(), *cnt = json_object(), *brk = json_object();
-    json_object_set_new(ro, "state", json_string(rk_state_name(rk_state(g->risk))));
-    rk_counter_t cs[64];
-    size_t nc = rk_counters(g->risk, cs, 64);
-    for (size_t i = 0; i < nc && i < 64; i++)
-      json_object_set_new(cnt, cs[i].name, json_integer((json_int_t)cs[i].count));
-    rk_breaker_t bs[16];
-    size_t nb = rk_breakers(g->risk, bs, 16);
-    for (size_t i = 0; i < nb && i < 16; i++) {
-      json_t *b = json_object();
-      json_object_set_new(b, "state", json_string(rk_state_name(bs[i].state)));
-      json_object_set_new(b, "trips", json_integer((json_int_t)bs[i].trips));
-      json_object_set_new(brk, bs[i].name, b);
-    }
-    json_object_set_new(ro, "counters", cnt);
-    json_object_set_new(ro, "breakers", brk);
-    json_object_set_new(o, "risk", ro);
-  }
-  json_object_set_new(o, "output_digest", hexj(res->output_digest));
-  char path[1200], tmp[1210];
-  snprintf(path, sizeof path, "%s/summary.json", res->run_dir);
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
-  int rc = json_dump_file(o, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-  json_decref(o);
-  if (rc != 0 || rename(tmp, path) != 0)
-    return lob_err_set(&g->ferr, LOB_EIO, "%s: cannot write", path);
-  return LOB_OK;
+  json_object_set_new(o, "final_equity", sj_money(equity));
+  sj_risk(o, g->risk);
+  json_object_set_new(o, "output_digest", sj_hex32(res->output_digest));
+  return sj_write(o, res->run_dir, &g->ferr);
 }

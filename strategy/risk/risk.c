@@ -494,3 +494,19 @@ lob_status_t rk_check(const rk_t *r) {
 }
 
 const char *rk_last_error(const rk_t *r) { return r->errmsg; }
+
+lob_status_t rk_start_strategy(const strat_def_t *sd, params_t *sp, params_t *rp,
+                               strat_ctx_t *ctx, const rk_host_t *host, void **ss,
+                               rk_config_t **cfg, rk_t **out, lob_err_t *err) {
+  lob_status_t st;
+  if ((st = sd->create(sp, ctx, ss, err)) != LOB_OK || (st = params_check_unused(sp, err)) != LOB_OK)
+    return st;
+  /* Every order of the strategy passes the layer; with no [risk] section it
+   * still checks the grid, the minimums and the budget. */
+  if ((st = rk_config_parse(rp, ctx, cfg, err)) != LOB_OK ||
+      (st = params_check_unused(rp, err)) != LOB_OK ||
+      (st = rk_create(*cfg, ctx, ctx->venue, host, out, err)) != LOB_OK)
+    return st;
+  ctx->venue = rk_venue(*out);
+  return LOB_OK;
+}

@@ -67,6 +67,15 @@ void rk_destroy(rk_t **pp);
 /* The venue to give the strategy. */
 venue_t rk_venue(rk_t *r);
 
+/* What every host does to start a strategy: creates it from its parameters
+ * sp with ctx (whose venue is the host's own), refuses a key it did not
+ * read, reads the [risk] section rp (refusing unknown keys), creates the
+ * layer over ctx->venue and puts the layer's venue in ctx->venue. On
+ * failure whatever was made is in *ss, *cfg, *out for the caller to free. */
+lob_status_t rk_start_strategy(const struct strat_def *sd, params_t *sp, params_t *rp,
+                               strat_ctx_t *ctx, const rk_host_t *host, void **ss,
+                               rk_config_t **cfg, rk_t **out, lob_err_t *err);
+
 /* An update from the inner venue, before the strategy sees it: releases
  * reservations (pro rata on partial fills), counts errors, follows equity.
  * LOB_EINVARIANT (message in rk_last_error) when the reservations no longer
