@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <libwebsockets.h>
+
 #include "cli.h"
 
 static void usage(FILE *f) {
@@ -20,6 +22,9 @@ static void usage(FILE *f) {
 }
 
 int main(int argc, char **argv) {
+  /* libwebsockets prints a notice per context by default: errors and
+   * warnings only (our own log lines say what happened). */
+  lws_set_log_level(LLL_ERR | LLL_WARN, NULL);
   if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
     usage(argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
