@@ -7,10 +7,16 @@
  * (slow fault) with the connection's timer; stream messages go through a
  * queue per connection, written one per writable callback as lws wants.
  */
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "serve_int.h"
 
@@ -127,6 +133,59 @@ static int queues_empty(const sv_t *s) {
   for (const sv_conn_t *c = s->ws; c; c = c->next)
     if (c->qlen || lws_send_pipe_choked(c->wsi)) return 0;
   return 1;
+}
+
+/* Bytes that the peer of the loopback TCP socket fd has received but its
+ * program has not read yet (the peer socket's receive queue), asked from
+ * the kernel over NETLINK_SOCK_DIAG (nl) as `ss` does; -1 when unknown. */
+static long peer_unread(int nl, int fd) {
+  struct sockaddr_in me, peer;
+  socklen_t l1 = sizeof me, l2 = sizeof peer;
+  if (fd < 0 || getsockname(fd, (struct sockaddr *)&me, &l1) ||
+      getpeername(fd, (struct sockaddr *)&peer, &l2) || me.sin_family != AF_INET)
+    return -1;
+  struct {
+    struct nlmsghdr h;
+    struct inet_diag_req_v2 r;
+  } q;
+  memset(&q, 0, sizeof q);
+  q.h.nlmsg_len = sizeof q;
+  q.h.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  q.h.nlmsg_flags = NLM_F_REQUEST;
+  q.r.sdiag_family = AF_INET;
+  q.r.sdiag_protocol = IPPROTO_TCP;
+  q.r.idiag_states = ~0U;
+  q.r.id.idiag_sport = peer.sin_port; /* the peer's socket: its source is the peer */
+  q.r.id.idiag_dport = me.sin_port;
+  q.r.id.idiag_src[0] = peer.sin_addr.s_addr;
+  q.r.id.idiag_dst[0] = me.sin_addr.s_addr;
+  q.r.id.idiag_cookie[0] = q.r.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+  if (send(nl, &q, sizeof q, 0) != (ssize_t)sizeof q) return -1;
+  union {
+    struct nlmsghdr h;
+    char b[4096];
+  } a;
+  ssize_t n = recv(nl, a.b, sizeof a.b, MSG_DONTWAIT);
+  if (n < (ssize_t)NLMSG_LENGTH(sizeof(struct inet_diag_msg)) || !NLMSG_OK(&a.h, (size_t)n) ||
+      a.h.nlmsg_type != SOCK_DIAG_BY_FAMILY)
+    return -1;
+  return (long)((const struct inet_diag_msg *)NLMSG_DATA(&a.h))->idiag_rqueue;
+}
+
+/* --speed max: 1 when every stream client has READ what was sent to it.
+ * queues_empty only says the bytes reached the kernel; on loopback the
+ * client's receive buffer takes megabytes, so without this the replay ran
+ * seconds of exchange time ahead of what the client had seen, and its
+ * orders met a market it had not been shown (docs/serve.md, max). A
+ * kernel that cannot say (no sock_diag) leaves the old rule. */
+static int peers_read_all(const sv_t *s) {
+  int nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  if (nl < 0) return 1;
+  int all = 1;
+  for (const sv_conn_t *c = s->ws; c && all; c = c->next)
+    all = peer_unread(nl, lws_get_socket_fd(c->wsi)) <= 0;
+  close(nl);
+  return all;
 }
 
 /* --- HTTP --------------------------------------------------------------------------------- */
@@ -382,8 +441,8 @@ static void tick(lws_sorted_usec_list_t *sul) {
     } else if (s->cfg.speed == SV_SPEED_MAX) {
       /* As fast as the clients keep up: the next 20 ms of data (from its
        * next event) only once every stream message so far has gone to
-       * the sockets. */
-      if (!s->wait_sub && queues_empty(s)) {
+       * the sockets and the clients have read them. */
+      if (!s->wait_sub && queues_empty(s) && peers_read_all(s)) {
         int64_t t = sv_next_x(s);
         if (t != INT64_MAX) sv_replay(s, t + SV_BOOK_PUSH_NS, SV_MAX_STEP_EVENTS);
         next = 0;
