@@ -5,7 +5,9 @@
  * for unattended use). The hosts are never chosen here: sim/mode.h maps the
  * mode to them. SIGINT and SIGTERM stop the run the way the kill switch
  * does (every order cancelled, the cancels awaited), and the exit status is
- * 0 when the run directory, the report and the run store were written. */
+ * 0 when the run directory, the report and the run store were written.
+ * --resume RUN_DIR continues a run that was killed (kill -9, a crash): the
+ * same journal, the recovery first (docs/operations.md section 4). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +30,7 @@ static void usage(FILE *f) {
   fprintf(f,
           "usage: lobsim paper CONFIG.ini [--set section.key=value ...] [--live]\n"
           "                    [--max-seconds N] [--quiet] [--store PATH|none] [--no-report]\n"
-          "                    [--metrics-file PATH]\n"
+          "                    [--metrics-file PATH] [--resume RUN_DIR]\n"
           "Runs the config's strategy on the exchange in real time: mode = paper trades the\n"
           "Bybit demo account (docs/paper-trading.md). Keys come from the environment only:\n"
           "BYBIT_API_KEY and BYBIT_API_SECRET. Ctrl-C (SIGINT) or SIGTERM stops it: every\n"
@@ -39,7 +41,11 @@ static void usage(FILE *f) {
           "--live trades mainnet with real money: it asks for a confirmation on the terminal\n"
           "(LOBSIM_LIVE_CONFIRM=yes answers it for unattended use).\n"
           "connector.base_url, connector.ws_public_url and connector.ws_private_url point paper\n"
-          "mode at a loopback exchange such as 'lobsim serve' (loopback addresses only).\n");
+          "mode at a loopback exchange such as 'lobsim serve' (loopback addresses only).\n"
+          "--resume RUN_DIR continues a run that was killed (kill -9, a crash, a power cut)\n"
+          "in its own directory: the journal is reconciled with the exchange, orders still\n"
+          "open are adopted and cancelled, and only then does the strategy trade again\n"
+          "(docs/operations.md section 4).\n");
 }
 
 /* Live trading needs a yes: LOBSIM_LIVE_CONFIRM=yes, or "yes" typed on a terminal. */
@@ -77,6 +83,8 @@ int cli_paper(int argc, char **argv) {
       o.store_path = argv[++i];
     } else if (!strcmp(a, "--metrics-file") && i + 1 < argc) {
       o.metrics_file = argv[++i];
+    } else if (!strcmp(a, "--resume") && i + 1 < argc) {
+      o.resume_dir = argv[++i];
     } else if (!strcmp(a, "--max-seconds") && i + 1 < argc) {
       int64_t s;
       const char *v = argv[++i];

@@ -7,6 +7,8 @@
  * timers; the updates they cause are queued and delivered after each
  * callback returns (paper_venue.c). The stop is the kill switch: on_stop,
  * rk_kill, then the cancels are awaited (bounded) before the files close.
+ * A resumed run (--resume) reopens its directory and journal and runs the
+ * recovery of paper_recover.c before the strategy's on_start.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -106,14 +108,23 @@ static void make_run_id(pp_t *p) {
   EVP_MD_CTX_free(x);
   ro_hex(d, 32, h);
   snprintf(p->link_prefix, sizeof p->link_prefix, "lob-%.8s-", h);
+  snprintf(p->link_base, sizeof p->link_base, "%s", p->link_prefix);
+  p->session = 1;
   if (p->cfg->run_id[0]) snprintf(p->run_id, sizeof p->run_id, "%s", p->cfg->run_id);
   else snprintf(p->run_id, sizeof p->run_id, "%.20s-paper-%.8s", p->cfg->strategy, h);
 }
 
+/* A new run's directory (and its session.ini), or a resumed one's; then
+ * the log, the journal, the run files and the run store. */
 static lob_status_t open_run_dir(pp_t *p, pp_result_t *res, lob_err_t *err) {
-  lob_status_t st = ro_mkrundir(p->cfg->output, p->run_id, sizeof p->run_id, p->run_dir,
-                                sizeof p->run_dir, err);
-  if (st != LOB_OK) return st;
+  lob_status_t st;
+  if (p->opts.resume_dir) {
+    if ((st = pp_resume_dir(p, err)) != LOB_OK) return st;
+  } else if ((st = ro_mkrundir(p->cfg->output, p->run_id, sizeof p->run_id, p->run_dir,
+                               sizeof p->run_dir, err)) != LOB_OK ||
+             (st = pp_session_write(p, err)) != LOB_OK) {
+    return st;
+  }
   snprintf(res->run_dir, sizeof res->run_dir, "%s", p->run_dir);
   snprintf(res->run_id, sizeof res->run_id, "%s", p->run_id);
   char path[1100];
@@ -128,8 +139,13 @@ static lob_status_t open_run_dir(pp_t *p, pp_result_t *res, lob_err_t *err) {
   char db[1100];
   const char *sp = p->opts.store_path;
   if (sp && !strcmp(sp, "none")) return LOB_OK;
-  if (!sp) snprintf(db, sizeof db, "%s/runs.sqlite", p->cfg->output);
-  else snprintf(db, sizeof db, "%s", sp);
+  if (sp) snprintf(db, sizeof db, "%s", sp);
+  else if (!p->opts.resume_dir) snprintf(db, sizeof db, "%s/runs.sqlite", p->cfg->output);
+  else { /* where the run's first session put it: beside the run directory */
+    const char *slash = strrchr(p->run_dir, '/');
+    if (slash) snprintf(db, sizeof db, "%.*s/runs.sqlite", (int)(slash - p->run_dir), p->run_dir);
+    else snprintf(db, sizeof db, "runs.sqlite");
+  }
   lob_err_t se = {0};
   char hex[65];
   ro_hex(p->cfg->digest, 32, hex);
@@ -158,6 +174,7 @@ static void on_rest_call(void *user, const bb_call_info_t *ci) {
                   LOG_INT("attempt", ci->attempt), LOG_INT("http", ci->http_status),
                   LOG_INT("code", ci->ret_code), LOG_INT("latency_us", ci->latency_ns / 1000),
                   LOG_STR("msg", ci->msg)));
+  if (p->crash_at) pp_crash_call(p, ci);
 }
 
 static lob_status_t connect_exchange(pp_t *p, const char *key, const char *secret,
@@ -171,6 +188,10 @@ static lob_status_t connect_exchange(pp_t *p, const char *key, const char *secre
   rc.pace.seed = p->cfg->seed;
   rc.on_call = on_rest_call;
   rc.user = p;
+  if (p->crash_at == PP_CRASH_BEFORE_SEND) { /* test-only: see pp_crash_clock */
+    rc.now_ns = pp_crash_clock;
+    rc.clock_ctx = p;
+  }
   if ((st = bb_rest_create(&rc, &p->rest, err)) != LOB_OK) return st;
   int64_t server = 0;
   if ((st = bb_rest_sync_time(p->rest, &server, err)) != LOB_OK) return st;
@@ -206,6 +227,10 @@ static lob_status_t connect_exchange(pp_t *p, const char *key, const char *secre
   wc.api_secret = secret;
   wc.seed = p->cfg->seed + 1;
   wc.h = pp_handlers(1);
+  if (p->crash_at == PP_CRASH_AFTER_PARTIAL) { /* test-only: see pp_crash_exec */
+    p->venue_exec = wc.h.on_exec;
+    wc.h.on_exec = pp_crash_exec;
+  }
   if ((st = bbw_create(&wc, &p->priv, err)) != LOB_OK) return st;
   for (size_t i = 0; i < p->nm; i++) {
     const inst_spec_t *s = &p->m[i].info.spec;
@@ -320,8 +345,8 @@ static long open_at_exchange(pp_t *p) {
       n = -1;
       break;
     }
-    for (size_t j = 0; j < k; j++)
-      n += !strncmp(buf[j].link_id, p->link_prefix, strlen(p->link_prefix));
+    for (size_t j = 0; j < k; j++) /* any session's: the recovery cancelled the older ones */
+      n += !strncmp(buf[j].link_id, p->link_base, strlen(p->link_base));
   }
   free(buf);
   return n;
@@ -439,23 +464,30 @@ lob_status_t pp_run(const runcfg_t *cfg, const pp_opts_t *opts, pp_result_t *res
   /* From here on no line of the log can hold the key or the secret. */
   log_secret_add(key, NULL);
   log_secret_add(secret, NULL);
-  make_run_id(p);
+  if (!opts->resume_dir) make_run_id(p);
+  if ((st = open_run_dir(p, res, err)) != LOB_OK || (st = pp_crash_read(p, err)) != LOB_OK)
+    goto out;
   snprintf(res->link_prefix, sizeof res->link_prefix, "%s", p->link_prefix);
-  if ((st = open_run_dir(p, res, err)) != LOB_OK) goto out;
+  snprintf(res->link_base, sizeof res->link_base, "%s", p->link_base);
+  res->session = p->session;
   log_emit(LOG_INFO, PP_COMP, "starting",
            LOG_KV(LOG_STR("mode", mode_name(p->mode)), LOG_STR("rest", p->ep.rest),
                   LOG_STR("ws_public", p->ep.ws_public), LOG_STR("ws_private", p->ep.ws_private),
                   LOG_STR("key", log_mask(key, masked, sizeof masked)),
-                  LOG_STR("links", p->link_prefix)));
+                  LOG_STR("links", p->link_prefix), LOG_INT("session", p->session)));
   if (!opts->quiet)
-    fprintf(stderr, "lobsim paper: %s mode on %s (key %s)\n  run directory %s\n",
-            mode_name(p->mode), p->ep.rest, masked, p->run_dir);
+    fprintf(stderr, "lobsim paper: %s mode on %s (key %s)\n  run directory %s%s\n",
+            mode_name(p->mode), p->ep.rest, masked, p->run_dir,
+            p->session > 1 ? " (resumed: recovery first)" : "");
   if ((st = connect_exchange(p, key, secret, err)) != LOB_OK ||
       (st = pp_wait_ready(p, err)) != LOB_OK)
     goto out;
-  p->wallet0 = p->wallet;
   p->ready = 1;
   if ((st = start_strategy(p, sp, rp, err)) != LOB_OK) goto out;
+  /* A resumed run: the journal reconciled with the exchange, the orders
+   * still open adopted and cancelled, before the strategy starts. */
+  if (opts->resume_dir && (st = pp_recover(p, res, err)) != LOB_OK) goto out;
+  p->wallet0 = p->wallet;
   journal_snapshot(p);
   log_emit(LOG_INFO, PP_COMP, "trading", LOG_KV(LOG_INT("markets", p->nm)));
   if (!opts->quiet) fprintf(stderr, "  ready: trading (Ctrl-C stops: cancels every order)\n");

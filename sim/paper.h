@@ -9,6 +9,12 @@
  * backtest (orders.csv, fills.csv, equity.csv, risk.csv, summary.json with
  * "mode": "paper", the report files) plus journal.sqlite and paper.log, and
  * is recorded in the run store. docs/paper-trading.md walks through a run.
+ *
+ * Crash recovery (--resume RUN_DIR, sim/paper_recover.c): a run killed by
+ * kill -9 is continued in its own run directory with its own journal; the
+ * start reconciles the journal with the exchange (jn_recover), adopts the
+ * orders still open into the risk layer, cancels them, and only then lets
+ * a fresh strategy trade (docs/operations.md section 4).
  */
 #ifndef LOB_PAPER_H
 #define LOB_PAPER_H
@@ -31,12 +37,28 @@ typedef struct {
   int no_report;                    /* 1: no report files at the end */
   const char *metrics_file;         /* Prometheus text, rewritten at every equity sample; NULL: none */
   int quiet;                        /* 1: no progress lines on stderr */
+  const char *resume_dir;           /* continue the run in this directory after a crash
+                                       (its session.ini, journal.sqlite); NULL: a new run */
 } pp_opts_t;
 
 typedef struct {
   char run_dir[1024];
   char run_id[64];
-  char link_prefix[24]; /* "lob-<runid8>-": every orderLinkId of the run is this + the client id */
+  char link_prefix[24]; /* every orderLinkId of this session is this + the client id:
+                           "lob-<runid8>-" in the first session, "lob-<runid8>-<k>-" in
+                           the k-th (a resume) */
+  char link_base[24];   /* "lob-<runid8>-": the prefix of every session of the run */
+  int session;          /* 1 for a new run, k for the (k-1)-th resume */
+  /* The recovery at the start of a resumed session (all 0 for a new run):
+   * orders per jn_class_t, as the first jn_recover classified them, the
+   * executions it applied and skipped, the orders adopted into the risk
+   * layer (then cancelled before the strategy starts) and what the layer
+   * reserved for them right after adopting them (inst 0: buy side, sell
+   * side asset). */
+  size_t rec_count[8];
+  int64_t rec_fills_applied, rec_fills_duplicate;
+  size_t adopted;
+  int64_t adopted_reserved[2];
   uint64_t events;      /* market events received */
   uint64_t orders;      /* orders sent to the exchange */
   uint64_t updates;     /* order updates delivered */
@@ -64,7 +86,8 @@ typedef struct {
 lob_status_t pp_run(const runcfg_t *cfg, const pp_opts_t *opts, pp_result_t *res, lob_err_t *err);
 
 /* `lobsim paper CONFIG.ini [--set k=v ...] [--live] [--max-seconds N] [--quiet]
- * [--store PATH|none] [--no-report] [--metrics-file PATH]` (sim/cli_paper.c):
+ * [--store PATH|none] [--no-report] [--metrics-file PATH] [--resume RUN_DIR]`
+ * (sim/cli_paper.c):
  * argv[0] = "paper"; returns the exit status. */
 int cli_paper(int argc, char **argv);
 

@@ -1,8 +1,9 @@
 /* paper_int.h - the paper driver's state, shared by paper.c (set-up, the
  * loop, the stop), paper_venue.c (the venue over REST, the private streams
- * turned into order updates, the delivery queue) and paper_sync.c (REST
+ * turned into order updates, the delivery queue), paper_sync.c (REST
  * snapshots, readiness, reconciliation, the strategy's funds, equity
- * samples, summary.json).
+ * samples, summary.json) and paper_recover.c (--resume: the session file,
+ * the recovery at the start, the test-only crash points).
  * Private to sim/paper*.c. */
 #ifndef LOB_PAPER_INT_H
 #define LOB_PAPER_INT_H
@@ -101,7 +102,18 @@ typedef struct pp {
   pm_t *pm;
   rs_t *store;
   char run_id[64], run_dir[1024];
-  char link_prefix[24];     /* "lob-<runid8>-" */
+  char link_prefix[24];     /* this session's: "lob-<runid8>-" or "lob-<runid8>-<k>-" */
+  char link_base[24];       /* every session's: "lob-<runid8>-" */
+  int session;              /* 1: a new run; k: the (k-1)-th resume */
+  /* the recovery of a resumed session (paper_recover.c) */
+  size_t rec_count[JN_NCLASS];
+  int64_t rec_applied, rec_dup;
+  size_t adopted;
+  int recovered;            /* 1: a recovery ran at this start */
+  /* test-only crash points (LOBSIM_TEST_CRASH_AT; paper_recover.c) */
+  int crash_at;             /* pp_crash_t */
+  uint64_t crash_n, crash_seen;
+  void (*venue_exec)(void *user, const bbw_exec_t *x); /* wrapped by after_partial */
   /* state */
   int ready;                /* the start's checks passed */
   int live;                 /* on_start has run */
@@ -142,7 +154,41 @@ void pp_apply_exec(pp_t *p, const bbw_exec_t *x);
 void pp_rk_deliver(void *host, const ord_update_t *u);
 void pp_rk_log(void *host, int64_t t, const char *what, const char *state, const char *why);
 
+/* paper_recover.c */
+/* A new run's session.ini (session 1), before any order can be sent. */
+lob_status_t pp_session_write(pp_t *p, lob_err_t *err);
+/* --resume: reads opts.resume_dir's session.ini (run id, link prefix,
+ * session), moves the files of the session before into session-<k>/,
+ * writes the new session number (fsynced) and sets run_dir, run_id,
+ * link_base, link_prefix and session. */
+lob_status_t pp_resume_dir(pp_t *p, lob_err_t *err);
+/* The recovery of a resumed session, after the account settled and the
+ * strategy and the risk layer were made, before on_start (see the file's
+ * header comment). Fills the recovery fields of res. LOB_EINVARIANT when
+ * the journal and the exchange disagree (the run must not trade). */
+lob_status_t pp_recover(pp_t *p, pp_result_t *res, lob_err_t *err);
+
+/* Test-only crash points: LOBSIM_TEST_CRASH_AT = before_send[:N] |
+ * after_send[:N] | after_partial[:N] makes the process SIGKILL itself at
+ * the N-th (default 1st) such point. Read once at the start. */
+typedef enum {
+  PP_CRASH_NONE = 0,
+  PP_CRASH_BEFORE_SEND = 1,  /* intent N journalled, its create not yet on the wire */
+  PP_CRASH_AFTER_SEND = 2,   /* create N answered by the exchange, the ack not journalled */
+  PP_CRASH_AFTER_PARTIAL = 3 /* the N-th fill leaving its order part-filled journalled */
+} pp_crash_t;
+lob_status_t pp_crash_read(pp_t *p, lob_err_t *err);
+/* The REST client's clock while a crash point is armed (before_send). */
+int64_t pp_crash_clock(void *ctx);
+/* After each REST call (after_send). */
+void pp_crash_call(pp_t *p, const bb_call_info_t *ci);
+/* The private stream's execution handler wrapping the venue's (after_partial). */
+void pp_crash_exec(void *user, const bbw_exec_t *x);
+
 /* paper_sync.c */
+/* Reads the wallet and the positions by REST and makes them the driver's
+ * view (after the recovery's cancels and fills). */
+lob_status_t pp_account_refresh(pp_t *p, lob_err_t *err);
 /* The strategy's funds of every market from the last wallet/position. */
 void pp_funds_refresh(pp_t *p);
 /* The book's mid of market i, 1e-8 quote; 0 when a side is empty. */

@@ -169,12 +169,18 @@ lob_status_t pp_wait_ready(pp_t *p, lob_err_t *err) {
     if (!why[0] && a.sig != b.sig) snprintf(why, sizeof why, "two reads of the account differ");
     if (!why[0]) {
       adopt(p, &b);
-      size_t foreign = 0;
-      for (size_t i = 0; i < p->nm; i++) foreign += b.nopen[i];
+      size_t foreign = 0, mine = 0, nb = strlen(p->link_base);
+      for (size_t i = 0; i < p->nm; i++)
+        for (size_t k = 0; k < b.nopen[i]; k++)
+          if (strncmp(b.open[i][k].link_id, p->link_base, nb)) foreign++;
+          else mine++;
       if (foreign)
         log_emit(LOG_WARN, PP_COMP, "open orders not placed by this run",
                  LOG_KV(LOG_INT("count", foreign),
                         LOG_STR("action", "left alone (a kill's cancel-all cancels them too)")));
+      if (mine)
+        log_emit(LOG_INFO, PP_COMP, "open orders of this run's earlier sessions",
+                 LOG_KV(LOG_INT("count", mine), LOG_STR("action", "the recovery settles them")));
       acc_free(&a);
       acc_free(&b);
       return LOB_OK;
@@ -188,6 +194,14 @@ lob_status_t pp_wait_ready(pp_t *p, lob_err_t *err) {
                          p->start_timeout / 1000000000, why);
     pp_service(p, 300);
   }
+}
+
+lob_status_t pp_account_refresh(pp_t *p, lob_err_t *err) {
+  acc_t a;
+  lob_status_t st = read_account(p, &a, err);
+  if (st == LOB_OK) adopt(p, &a);
+  acc_free(&a);
+  return st;
 }
 
 /* --- reconciliation ----------------------------------------------------------- */
@@ -496,6 +510,18 @@ lob_status_t pp_write_summary(pp_t *p, const pp_result_t *res) {
   json_object_set_new(pj, "reconnects", json_integer((json_int_t)res->reconnects));
   json_object_set_new(pj, "reconciliations", json_integer((json_int_t)res->reconciles));
   json_object_set_new(pj, "open_orders_at_end", json_integer((json_int_t)res->open_at_end));
+  json_object_set_new(pj, "session", json_integer(p->session));
+  if (p->recovered) { /* the recovery of a resumed session: what it found */
+    json_t *ro = json_object(), *cls = json_object();
+    for (int k = JN_NOT_SENT; k < JN_NCLASS; k++)
+      json_object_set_new(cls, jn_class_name((jn_class_t)k),
+                          json_integer((json_int_t)p->rec_count[k]));
+    json_object_set_new(ro, "orders", cls);
+    json_object_set_new(ro, "fills_applied", json_integer(p->rec_applied));
+    json_object_set_new(ro, "fills_duplicate", json_integer(p->rec_dup));
+    json_object_set_new(ro, "adopted_and_cancelled", json_integer((json_int_t)p->adopted));
+    json_object_set_new(pj, "recovery", ro);
+  }
   const bb_rest_stats_t *rs = bb_rest_stats(p->rest);
   json_object_set_new(pj, "rest_calls", json_integer((json_int_t)rs->calls));
   json_object_set_new(pj, "rest_retries", json_integer((json_int_t)rs->retries));

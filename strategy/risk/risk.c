@@ -268,6 +268,50 @@ void rk_destroy(rk_t **pp) {
   *pp = NULL;
 }
 
+/* --- adopting an order already open (recovery) ------------------------------------ */
+
+lob_status_t rk_adopt(rk_t *r, const ord_req_t *q, int64_t cum, int64_t leaves) {
+  if (!r || !q) return LOB_EINVAL;
+  const char *bad = NULL;
+  if (q->inst >= r->ctx->ninst) bad = "an instrument that does not exist";
+  else if (q->side != ORD_BUY && q->side != ORD_SELL) bad = "a bad side";
+  else if (q->type < ORD_LIMIT || q->type > ORD_STOP_LIMIT) bad = "a bad type";
+  else if (leaves <= 0 || cum < 0 || q->qty <= 0 || cum > q->qty || leaves > q->qty - cum)
+    bad = "quantities that do not add up (want leaves > 0, cum >= 0, cum + leaves <= qty)";
+  else if (rk_find(r, q->id)) bad = "an id the layer holds already";
+  if (bad) {
+    snprintf(r->errmsg, sizeof r->errmsg, "risk: cannot adopt order %llu: %s",
+             (unsigned long long)q->id, bad);
+    return LOB_EINVAL;
+  }
+  /* The same figures a new order gets in v_submit, from what the exchange
+   * reports: the budget price is its limit (a stop market's trigger, a
+   * market's walk of the book), the reference is the one of now. */
+  rk_ord_t o = {.id = q->id, .inst = q->inst, .side = q->side, .type = q->type,
+                .reduce_only = q->reduce_only, .status = cum > 0 ? OS_PARTIAL : OS_NEW,
+                .price = has_limit_px(q->type) ? q->price : 0,
+                .bprice = has_limit_px(q->type)       ? q->price
+                          : q->type == ORD_STOP_MARKET ? q->trigger_price
+                                                       : rk_walk_px(r, q->inst, q->side, leaves),
+                .ref = r->ctx->spec[q->inst]->kind == INST_LINEAR_PERP ? rk_ref_px(r, q->inst) : 0,
+                .qty = q->qty, .cum = cum, .leaves = leaves,
+                .asset = rk_order_asset(r, q->inst, q->side)};
+  lob_status_t st = ord_add(r, &o);
+  if (st != LOB_OK) return st;
+  if ((st = rk_need_refresh(r, q->inst)) == LOB_OK) st = rk_check(r);
+  if (st != LOB_OK) {
+    rk_ord_t *p = rk_find(r, q->id);
+    if (p) ord_remove(r, p);
+    rk_need_refresh(r, q->inst);
+    if (st != LOB_EINVARIANT) /* rk_check's message says why otherwise */
+      snprintf(r->errmsg, sizeof r->errmsg, "risk: cannot adopt order %llu: its reservation "
+               "overflows", (unsigned long long)q->id);
+    return st;
+  }
+  if (q->id > ORD_ID_RISK && q->id - ORD_ID_RISK > r->risk_ids) r->risk_ids = q->id - ORD_ID_RISK;
+  return LOB_OK;
+}
+
 /* --- updates, market, timer ---------------------------------------------------- */
 
 lob_status_t rk_on_update(rk_t *r, const ord_update_t *u) {

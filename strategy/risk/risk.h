@@ -101,6 +101,25 @@ void rk_kill(rk_t *r, int flatten, const char *why);
  * layer's: the strategy sees them. */
 int rk_owns(const rk_t *r, uint64_t id);
 
+/* (Added.) Takes over an order that is already open at the exchange (a
+ * paper run's recovery after a crash, sim/paper_recover.c): the order is
+ * inserted after every order the layer holds, with the reservation the
+ * layer's own rules give its leaves (docs/risk.md "The budget"; reference
+ * price: the mark or mid now, as the one seen when it was sent is lost),
+ * and rk_check holds after it. order gives id, inst, side, type,
+ * reduce_only, price (ticks; trigger_price for a stop market) and qty (the
+ * exchange's, amends included); cum_qty and leaves_qty are the exchange's
+ * (cum_qty > 0: PARTIAL, else NEW). No pre-trade check or budget runs: the
+ * order exists already, whatever it costs. An id at or above ORD_ID_RISK is
+ * the layer's own (a kill's closing order caught by the crash): it stays
+ * the layer's (rk_owns) and the layer's next own id is above it.
+ * LOB_EINVAL (message in rk_last_error) for a bad instrument, side, type or
+ * quantities (leaves_qty <= 0, cum_qty < 0, cum_qty + leaves_qty > qty) or
+ * an id the layer holds already; LOB_ENOMEM; LOB_EOVERFLOW when its
+ * reservation overflows, LOB_EINVARIANT when the reservations would no
+ * longer add up (a bug); on any error nothing is inserted. */
+lob_status_t rk_adopt(rk_t *r, const ord_req_t *order, int64_t cum_qty, int64_t leaves_qty);
+
 /* (Added.) Orders open through the layer (the strategy's and its own). */
 size_t rk_open_orders(const rk_t *r);
 
