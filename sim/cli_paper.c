@@ -30,7 +30,8 @@ static void usage(FILE *f) {
   fprintf(f,
           "usage: lobsim paper CONFIG.ini [--set section.key=value ...] [--live]\n"
           "                    [--max-seconds N] [--quiet] [--store PATH|none] [--no-report]\n"
-          "                    [--metrics-file PATH] [--resume RUN_DIR]\n"
+          "                    [--metrics-file PATH] [--metrics-port P] [--log-level L]\n"
+          "                    [--resume RUN_DIR]\n"
           "Runs the config's strategy on the exchange in real time: mode = paper trades the\n"
           "Bybit demo account (docs/paper-trading.md). Keys come from the environment only:\n"
           "BYBIT_API_KEY and BYBIT_API_SECRET. Ctrl-C (SIGINT) or SIGTERM stops it: every\n"
@@ -42,6 +43,9 @@ static void usage(FILE *f) {
           "(LOBSIM_LIVE_CONFIRM=yes answers it for unattended use).\n"
           "connector.base_url, connector.ws_public_url and connector.ws_private_url point paper\n"
           "mode at a loopback exchange such as 'lobsim serve' (loopback addresses only).\n"
+          "--metrics-file PATH rewrites Prometheus metrics there at every equity sample;\n"
+          "--metrics-port P serves them as GET /metrics on 127.0.0.1:P (loopback only).\n"
+          "--log-level debug|info|warn|error for RUN_DIR/paper.log (default info).\n"
           "--resume RUN_DIR continues a run that was killed (kill -9, a crash, a power cut)\n"
           "in its own directory: the journal is reconciled with the exchange, orders still\n"
           "open are adopted and cancelled, and only then does the strategy trade again\n"
@@ -83,6 +87,16 @@ int cli_paper(int argc, char **argv) {
       o.store_path = argv[++i];
     } else if (!strcmp(a, "--metrics-file") && i + 1 < argc) {
       o.metrics_file = argv[++i];
+    } else if (!strcmp(a, "--metrics-port") && i + 1 < argc) {
+      int64_t port;
+      const char *v = argv[++i];
+      if (fx_parse_int(v, strlen(v), &port) != LOB_OK || port <= 0 || port > 65535) {
+        lob_err_set(&err, LOB_EUSAGE, "--metrics-port '%s': want a port 1..65535", v);
+        return cli_fail("paper", &err, NULL);
+      }
+      o.metrics_port = (int)port;
+    } else if (!strcmp(a, "--log-level") && i + 1 < argc) {
+      o.log_level = argv[++i];
     } else if (!strcmp(a, "--resume") && i + 1 < argc) {
       o.resume_dir = argv[++i];
     } else if (!strcmp(a, "--max-seconds") && i + 1 < argc) {

@@ -130,11 +130,22 @@ static lob_status_t open_run_dir(pp_t *p, pp_result_t *res, lob_err_t *err) {
   char path[1100];
   snprintf(path, sizeof path, "%s/paper.log", p->run_dir);
   if ((st = log_to_file(path, err)) != LOB_OK) return st;
+  if (p->opts.log_level) {
+    log_level_t lv;
+    if ((st = log_level_parse(p->opts.log_level, &lv, err)) != LOB_OK) return st;
+    log_set_level(lv);
+  }
   snprintf(path, sizeof path, "%s/journal.sqlite", p->run_dir);
   if ((st = jn_open(path, &p->jn, err)) != LOB_OK) return st;
   if ((st = ro_open(p->run_dir, &p->out, err)) != LOB_OK) return st;
   if ((st = pm_create(&p->pm, err)) != LOB_OK || (st = pm_define_lobsim(p->pm, err)) != LOB_OK)
     return st;
+  if (p->opts.metrics_port > 0) {
+    /* The metrics endpoint binds to loopback only (sim/prom.h). */
+    int bound = 0;
+    if ((st = pm_serve(p->pm, p->opts.metrics_port, &bound, err)) != LOB_OK) return st;
+    log_emit(LOG_INFO, PP_COMP, "metrics served", LOG_KV(LOG_INT("port", bound)));
+  }
   /* The run store marks the run started (incomplete) now. */
   char db[1100];
   const char *sp = p->opts.store_path;
@@ -515,6 +526,7 @@ out:
   bb_rest_destroy(&p->rest);
   jn_close(&p->jn);
   rs_close(&p->store);
+  if (p->pm) pm_serve_stop(p->pm);
   pm_destroy(&p->pm);
   log_close();
   log_secret_clear();

@@ -36,6 +36,8 @@ typedef struct {
   const char *store_path;           /* NULL: OUTPUT/runs.sqlite; "none": no run store */
   int no_report;                    /* 1: no report files at the end */
   const char *metrics_file;         /* Prometheus text, rewritten at every equity sample; NULL: none */
+  int metrics_port;                 /* > 0: GET /metrics on 127.0.0.1:port during the run; 0: none */
+  const char *log_level;            /* debug|info|warn|error for paper.log; NULL: info */
   int quiet;                        /* 1: no progress lines on stderr */
   const char *resume_dir;           /* continue the run in this directory after a crash
                                        (its session.ini, journal.sqlite); NULL: a new run */
