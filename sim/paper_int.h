@@ -32,6 +32,7 @@ typedef struct {
   bb_instrument_t info;  /* info.spec is the spec the strategy sees */
   int64_t xpos;          /* lots, signed: the exchange position after the last fill applied */
   int64_t cost;          /* 1e-8 quote: entry cost of |xpos| (realized PnL of closing fills) */
+  int64_t fees_base;     /* spot: fees paid in the base coin (buys), 1e-8 base */
   int64_t mark;          /* 1e-8 quote: the last mark the exchange reported (0: none) */
   int64_t entry;         /* 1e-8 quote: the exchange's average entry price */
   int64_t leverage_1e2;

@@ -481,8 +481,12 @@ lob_status_t pp_write_summary(pp_t *p, const pp_result_t *res) {
         if (!strcmp(p->wallet0.coins[cc].coin, as[k])) start = p->wallet0.coins[cc].wallet_balance;
       for (size_t i = 0; i < p->nm; i++) {
         const inst_spec_t *s = &p->m[i].info.spec;
-        if (strcmp(venue(p, i), vs[v]) || strcmp(s->kind == INST_SPOT ? s->quote : s->settle, as[k]))
+        if (strcmp(venue(p, i), vs[v])) continue;
+        if (s->kind == INST_SPOT && !strcmp(s->base, as[k])) {
+          fees += p->m[i].fees_base; /* spot buys' fees, in the base coin (pp_apply_exec) */
           continue;
+        }
+        if (strcmp(s->kind == INST_SPOT ? s->quote : s->settle, as[k])) continue;
         rp += p->m[i].realized, fees += p->m[i].fees, fund += p->m[i].funding;
       }
       json_t *ao = json_object();

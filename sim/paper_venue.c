@@ -482,7 +482,11 @@ void pp_apply_exec(pp_t *p, const bbw_exec_t *x) {
   }
   int64_t pnl = apply_fill_pnl(m, o->side, x->price, x->qty);
   o->cum += x->qty;
-  m->fees += x->fee;
+  /* m->fees is in the settle (quote) asset. A spot buy pays its fee in the
+   * base coin (exchange_api.md section 7): it is kept apart, and the
+   * summary reports it under the base asset (pp_write_summary). */
+  if (s->kind == INST_SPOT && o->side == ORD_BUY) m->fees_base += x->fee;
+  else m->fees += x->fee;
   m->realized += pnl;
   if (x->exec_ns > p->last_exec_ns) p->last_exec_ns = x->exec_ns;
   int status = o->cum >= o->qty ? OS_FILLED : OS_PARTIAL;

@@ -375,8 +375,17 @@ static void test_quoter_wall_timer(void **state) {
           "parity (wall timer): %.1f s of data; backtest orders %zu fills %zu, paper orders %zu "
           "fills %zu\n",
           secs, (size_t)bt.orders, b->nfills, (size_t)R.res.orders, p->nfills);
-  assert_true(secs > 6.0);        /* the replay ran faster than the wall clock */
-  assert_true(2 * R.res.orders < bt.orders); /* fewer requotes per second of data */
+  assert_true(secs > 6.0); /* the replay ran faster than the wall clock */
+  /* The quoter decides once per timer and sends at most a bid and an ask:
+   * 6 s of wall clock give the paper run 60 timers, the backtest one per
+   * 100 ms of data (secs x 10). How much faster than real time the replay
+   * ran depends on the machine's load, so the counts are bounded by the
+   * timers, and the paper run must send fewer only when the replay was
+   * clearly faster (over 5x: 300 timers against 60). */
+  assert_true(R.res.orders > 0 && bt.orders > 0);
+  assert_true(R.res.orders <= 2 * 61);
+  assert_true((double)bt.orders <= 2.0 * (secs * 10.0 + 1.0));
+  if (secs > 30.0) assert_true(R.res.orders < bt.orders);
   rd_destroy(&R.rd);
   rd_destroy(&b);
 }
