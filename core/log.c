@@ -249,8 +249,8 @@ static size_t format_locked(char *buf, size_t cap, int64_t ts_ns, log_level_t lv
   }
   /* The whole line once more, then the cut (after the scrub, so no piece of
    * a secret can be left at the end). */
-  size_t n = scrub_locked(line, buf, cap > LINE_CAP ? LINE_CAP : cap);
-  size_t lim = (cap > LINE_CAP ? LINE_CAP : cap);
+  size_t lim = cap > LINE_CAP ? LINE_CAP : cap;
+  size_t n = scrub_locked(line, buf, lim);
   if (lim > 4 && n == lim - 1 && len >= lim - 1) memcpy(buf + n - 3, "...", 3);
   return n;
 }

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../reports/rundata.h"
+
 /* Version 1. Integers only: price in ticks, qty in lots, money in 1e-8,
  * times in ns. The UNIQUE constraints are the idempotence of rule 3. */
 static const char SCHEMA_V1[] =
@@ -448,14 +450,9 @@ lob_status_t jn_unsettled(jn_t *j, jn_order_t **out, size_t *n, lob_err_t *err) 
   size_t cap = 0;
   int rc;
   while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-    if (*n == cap) {
-      cap = cap ? cap * 2 : 16;
-      jn_order_t *no = realloc(*out, cap * sizeof *no);
-      if (!no) {
-        st = lob_err_set(err, LOB_ENOMEM, "journal: out of memory");
-        break;
-      }
-      *out = no;
+    if (rd_grow((void **)out, &cap, *n + 1, sizeof **out)) {
+      st = lob_err_set(err, LOB_ENOMEM, "journal: out of memory");
+      break;
     }
     read_order(q, &(*out)[(*n)++]);
   }

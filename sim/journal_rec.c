@@ -11,6 +11,7 @@
 
 #include "../core/fixed.h"
 #include "../core/order.h"
+#include "../reports/rundata.h"
 
 const char *jn_class_name(jn_class_t c) {
   static const char *const names[JN_NCLASS] = {
@@ -37,13 +38,8 @@ typedef struct {
 
 static lob_status_t push(rec_t *r, const jn_rorder_t *ro, lob_err_t *err) {
   jn_recovery_t *o = r->out;
-  if (o->n_orders == r->cap) {
-    size_t cap = r->cap ? r->cap * 2 : 16;
-    jn_rorder_t *n = realloc(o->orders, cap * sizeof *n);
-    if (!n) return lob_err_set(err, LOB_ENOMEM, "journal recovery: out of memory");
-    o->orders = n;
-    r->cap = cap;
-  }
+  if (rd_grow((void **)&o->orders, &r->cap, o->n_orders + 1, sizeof *o->orders))
+    return lob_err_set(err, LOB_ENOMEM, "journal recovery: out of memory");
   o->orders[o->n_orders++] = *ro;
   o->count[ro->cls]++;
   return LOB_OK;

@@ -54,12 +54,12 @@ static size_t xid_slot(const pp_t *p, uint64_t h) {
   return k;
 }
 
-static int xid_has(const pp_t *p, const char *exec_id) {
-  return p->xid_cap && p->xids[xid_slot(p, xid_hash(exec_id))] != 0;
+static int xid_has(const pp_t *p, uint64_t h) {
+  return p->xid_cap && p->xids[xid_slot(p, h)] != 0;
 }
 
-/* Records exec_id as applied; -1 when out of memory. */
-static int xid_add(pp_t *p, const char *exec_id) {
+/* Records the execId of hash h as applied; -1 when out of memory. */
+static int xid_add(pp_t *p, uint64_t h) {
   if (2 * (p->xid_n + 1) > p->xid_cap) {
     size_t ncap = p->xid_cap ? 2 * p->xid_cap : 4096;
     uint64_t *n = calloc(ncap, sizeof *n);
@@ -74,8 +74,8 @@ static int xid_add(pp_t *p, const char *exec_id) {
     p->xids = n;
     p->xid_cap = ncap;
   }
-  size_t k = xid_slot(p, xid_hash(exec_id));
-  if (!p->xids[k]) p->xids[k] = xid_hash(exec_id), p->xid_n++;
+  size_t k = xid_slot(p, h);
+  if (!p->xids[k]) p->xids[k] = h, p->xid_n++;
   return 0;
 }
 
@@ -450,12 +450,13 @@ static int64_t apply_fill_pnl(pp_mkt_t *m, int side, int64_t px, int64_t qty) {
 }
 
 void pp_apply_exec(pp_t *p, const bbw_exec_t *x) {
+  uint64_t h = xid_hash(x->exec_id);
   if (x->exec_type == BBW_X_FUNDING) {
-    if (!xid_has(p, x->exec_id) && xid_add(p, x->exec_id) == 0 && x->inst < p->nm)
+    if (!xid_has(p, h) && xid_add(p, h) == 0 && x->inst < p->nm)
       p->m[x->inst].funding -= x->fee;
     return;
   }
-  if (xid_has(p, x->exec_id)) return; /* each execId once (the stream repeats, REST too) */
+  if (xid_has(p, h)) return; /* each execId once (the stream repeats, REST too) */
   pp_ord_t *o = pp_ord_by_link(p, x->link_id);
   if (!o) {
     if (x->link_id[0] && !strncmp(x->link_id, p->link_prefix, strlen(p->link_prefix)))
@@ -465,7 +466,7 @@ void pp_apply_exec(pp_t *p, const bbw_exec_t *x) {
     return;
   }
   if (x->exec_type != BBW_X_TRADE || x->price <= 0 || x->qty <= 0) return;
-  if (xid_add(p, x->exec_id) < 0) {
+  if (xid_add(p, h) < 0) {
     pp_fail(p, LOB_ENOMEM, "out of memory recording an execId");
     return;
   }

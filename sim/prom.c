@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "../core/fixed.h"
+#include "../reports/rundata.h"
 
 typedef struct {
   pm_kind_t kind;
@@ -135,15 +136,9 @@ static lob_status_t get_series(pm_t *p, const char *name, const char *const *lab
     st = lob_err_set(err, LOB_ECAPACITY, "metrics: more than %d series", PM_MAX_SERIES);
     goto out;
   }
-  if (p->nser == p->capser) {
-    size_t cap = p->capser ? p->capser * 2 : 32;
-    series_t *ns = realloc(p->ser, cap * sizeof *ns);
-    if (!ns) {
-      st = lob_err_set(err, LOB_ENOMEM, "metrics: out of memory");
-      goto out;
-    }
-    p->ser = ns;
-    p->capser = cap;
+  if (rd_grow((void **)&p->ser, &p->capser, p->nser + 1, sizeof *p->ser)) {
+    st = lob_err_set(err, LOB_ENOMEM, "metrics: out of memory");
+    goto out;
   }
   series_t *s = &p->ser[p->nser];
   memset(s, 0, sizeof *s);
@@ -209,13 +204,7 @@ lob_status_t pm_define(pm_t *p, pm_kind_t kind, const char *name, const char *he
                        name);
     goto out;
   }
-  if (p->nfam == p->capfam) {
-    size_t cap = p->capfam ? p->capfam * 2 : 16;
-    fam_t *nf = realloc(p->fam, cap * sizeof *nf);
-    if (!nf) goto oom;
-    p->fam = nf;
-    p->capfam = cap;
-  }
+  if (rd_grow((void **)&p->fam, &p->capfam, p->nfam + 1, sizeof *p->fam)) goto oom;
   fam_t *fm = &p->fam[p->nfam];
   fm->kind = kind;
   fm->scale = scale;

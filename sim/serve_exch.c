@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "../core/fixed.h"
+#include "../reports/rundata.h"
 #include "cliutil.h"
 #include "serve_int.h"
 
@@ -80,13 +81,7 @@ int sv_order_open(const sv_order_t *o) {
 /* --- records and pushes ------------------------------------------------------------ */
 
 static sv_exec_t *exec_add(sv_t *s) {
-  if (s->nex == s->cex) {
-    size_t cap = s->cex ? 2 * s->cex : 256;
-    sv_exec_t *p = realloc(s->ex, cap * sizeof *p);
-    if (!p) return NULL;
-    s->ex = p;
-    s->cex = cap;
-  }
+  if (rd_grow((void **)&s->ex, &s->cex, s->nex + 1, sizeof *s->ex)) return NULL;
   sv_exec_t *e = &s->ex[s->nex++];
   memset(e, 0, sizeof *e);
   e->seq = ++s->seq;
@@ -265,13 +260,7 @@ lob_status_t sv_do_new(sv_t *s, const ord_req_t *r, const char *link_id, uint32_
     *reason = RJ_DUPLICATE_ID;
     return LOB_OK;
   }
-  if (s->nord == s->cord) {
-    size_t cap = s->cord ? 2 * s->cord : 256;
-    sv_order_t *p = realloc(s->ord, cap * sizeof *p);
-    if (!p) return LOB_ENOMEM;
-    s->ord = p;
-    s->cord = cap;
-  }
+  if (rd_grow((void **)&s->ord, &s->cord, s->nord + 1, sizeof *s->ord)) return LOB_ENOMEM;
   uint32_t i = (uint32_t)s->nord++;
   sv_order_t *o = &s->ord[i];
   memset(o, 0, sizeof *o);

@@ -47,9 +47,9 @@ static size_t find(const ot_t *t, uint64_t id, int *found) {
 }
 
 lob_status_t ot_sent(ot_t *t, const ord_req_t *r, int64_t tag) {
-  int found;
+  int found = 0;
   size_t at = t->n > 0 && t->v[t->n - 1].id < r->id ? t->n : find(t, r->id, &found);
-  if (at < t->n && t->v[at].id == r->id) return LOB_EINVAL;
+  if (found) return LOB_EINVAL;
   if (t->n == t->cap) {
     size_t cap = t->cap ? t->cap * 2 : 16;
     ot_order_t *nv = realloc(t->v, cap * sizeof *nv);
@@ -73,7 +73,7 @@ lob_status_t ot_sent(ot_t *t, const ord_req_t *r, int64_t tag) {
   return LOB_OK;
 }
 
-static int is_final(int status) {
+int ot_status_final(int status) {
   return status == OS_FILLED || status == OS_CANCELLED || status == OS_REJECTED ||
          status == OS_EXPIRED;
 }
@@ -99,9 +99,10 @@ lob_status_t ot_on_update(ot_t *t, const ord_update_t *u, ot_order_t *out, int *
     o->qty = u->qty;
     o->cum_qty = u->cum_qty;
   }
-  o->leaves_qty = is_final(u->status) ? 0 : u->leaves_qty;
+  int fin = ot_status_final(u->status);
+  o->leaves_qty = fin ? 0 : u->leaves_qty;
   if (out) *out = *o;
-  if (is_final(u->status)) {
+  if (fin) {
     memmove(&t->v[i], &t->v[i + 1], (t->n - i - 1) * sizeof *t->v);
     t->n--;
     if (ended) *ended = 1;

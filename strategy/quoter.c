@@ -12,6 +12,7 @@
 
 #include "../core/fixed.h"
 #include "../core/strategy.h"
+#include "ordtrack.h"
 
 typedef struct {
   uint64_t id;   /* 0: no order on this side */
@@ -117,9 +118,7 @@ static void q_on_order(void *st, strat_ctx_t *c, const ord_update_t *u) {
       if (u->rejected_op == OP_CANCEL) sl->cancelling = 0; /* try again next timer */
       continue;
     }
-    if (u->status == OS_FILLED || u->status == OS_CANCELLED || u->status == OS_REJECTED ||
-        u->status == OS_EXPIRED)
-      memset(sl, 0, sizeof *sl);
+    if (ot_status_final(u->status)) memset(sl, 0, sizeof *sl);
   }
 }
 

@@ -22,6 +22,22 @@ static lob_status_t bad_value(lob_err_t *err, lob_status_t st, const char *field
                      n > 64 ? "..." : "", what, lob_status_str(st));
 }
 
+/* The field's value; NULL in *v when it is missing or null and BB_J_OPT. */
+static lob_status_t field_get(const json_t *obj, const char *field, int flags, const json_t **v,
+                              lob_err_t *err) {
+  *v = NULL;
+  if (!json_is_object(obj))
+    return lob_err_set(err, LOB_EPARSE, "field '%s': the enclosing value is not a JSON object",
+                       field);
+  const json_t *x = json_object_get(obj, field);
+  if (!x || json_is_null(x)) {
+    if (flags & BB_J_OPT) return LOB_OK;
+    return lob_err_set(err, LOB_EEMPTY, "field '%s' is missing", field);
+  }
+  *v = x;
+  return LOB_OK;
+}
+
 /* The field as text. *num is set when it is a JSON integer instead (and
  * allow_int is set); *absent when it is missing/null/"" and BB_J_OPT. */
 static lob_status_t field_text(const json_t *obj, const char *field, int flags, int allow_int,
@@ -31,14 +47,10 @@ static lob_status_t field_text(const json_t *obj, const char *field, int flags, 
   *n = 0;
   *absent = 0;
   if (is_num) *is_num = 0;
-  if (!json_is_object(obj))
-    return lob_err_set(err, LOB_EPARSE, "field '%s': the enclosing value is not a JSON object",
-                       field);
-  const json_t *v = json_object_get(obj, field);
-  if (!v || json_is_null(v)) {
-    if (flags & BB_J_OPT) return *absent = 1, LOB_OK;
-    return lob_err_set(err, LOB_EEMPTY, "field '%s' is missing", field);
-  }
+  const json_t *v;
+  lob_status_t st = field_get(obj, field, flags, &v, err);
+  if (st != LOB_OK) return st;
+  if (!v) return *absent = 1, LOB_OK;
   if (json_is_string(v)) {
     *s = json_string_value(v);
     *n = json_string_length(v);
@@ -165,14 +177,9 @@ lob_status_t bb_json_ms_ns(const json_t *obj, const char *field, int flags, int6
 lob_status_t bb_json_bool(const json_t *obj, const char *field, int flags, int *out,
                           lob_err_t *err) {
   *out = 0;
-  if (!json_is_object(obj))
-    return lob_err_set(err, LOB_EPARSE, "field '%s': the enclosing value is not a JSON object",
-                       field);
-  const json_t *v = json_object_get(obj, field);
-  if (!v || json_is_null(v)) {
-    if (flags & BB_J_OPT) return LOB_OK;
-    return lob_err_set(err, LOB_EEMPTY, "field '%s' is missing", field);
-  }
+  const json_t *v;
+  lob_status_t st = field_get(obj, field, flags, &v, err);
+  if (st != LOB_OK || !v) return st;
   if (!json_is_boolean(v))
     return lob_err_set(err, LOB_EPARSE, "field '%s': expected a JSON boolean", field);
   *out = json_is_true(v);

@@ -265,12 +265,15 @@ lob_status_t bb_parse_position(const inst_spec_t *spec, uint16_t inst, const jso
   return LOB_OK;
 }
 
+/* A money field of a struct, by its JSON name and its offset. */
+typedef struct {
+  const char *field;
+  size_t off;
+} money_field_t;
+
 lob_status_t bb_parse_wallet(const json_t *it, int64_t local_ns, bbw_wallet_t *w,
                              lob_err_t *err) {
-  static const struct {
-    const char *field;
-    size_t off;
-  } TOT[] = {
+  static const money_field_t TOT[] = {
       {"totalEquity", offsetof(bbw_wallet_t, total_equity)},
       {"totalWalletBalance", offsetof(bbw_wallet_t, total_wallet_balance)},
       {"totalMarginBalance", offsetof(bbw_wallet_t, total_margin_balance)},
@@ -279,10 +282,7 @@ lob_status_t bb_parse_wallet(const json_t *it, int64_t local_ns, bbw_wallet_t *w
       {"totalMaintenanceMargin", offsetof(bbw_wallet_t, total_maintenance_margin)},
       {"totalPerpUPL", offsetof(bbw_wallet_t, total_perp_upl)},
   };
-  static const struct {
-    const char *field;
-    size_t off;
-  } COIN[] = {
+  static const money_field_t COIN[] = {
       {"equity", offsetof(bbw_coin_t, equity)},
       {"walletBalance", offsetof(bbw_coin_t, wallet_balance)},
       {"locked", offsetof(bbw_coin_t, locked)},

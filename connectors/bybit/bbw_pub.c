@@ -49,26 +49,33 @@ static lob_status_t ms_ns(const json_t *v, int64_t *ns) {
   return LOB_OK;
 }
 
+/* bad() for level i of side name: the field is named only on a refusal
+ * (a snapshot has up to 1000 levels a side). */
+static lob_status_t bad_level(bbw_t *c, const bbw_topic_t *t, lob_err_t *err, lob_status_t st,
+                              const char *name, size_t i, const json_t *v, const char *what) {
+  char field[32];
+  snprintf(field, sizeof field, "data.%s[%zu]", name, i);
+  return bad(c, t, err, st, field, v, what);
+}
+
 /* One side's [price, size] pairs, queued as kind events with e.inst set. */
 static lob_status_t levels(bbw_t *c, const bbw_topic_t *t, const json_t *arr, const char *name,
                            uint8_t kind, uint8_t side, int64_t exch, int64_t local,
                            lob_err_t *err) {
   size_t i;
   const json_t *lv;
-  char field[32];
   json_array_foreach(arr, i, lv) {
     const json_t *jp = json_array_get(lv, 0), *jq = json_array_get(lv, 1);
-    snprintf(field, sizeof field, "data.%s[%zu]", name, i);
     if (json_array_size(lv) != 2 || !json_is_string(jp) || !json_is_string(jq))
-      return bad(c, t, err, LOB_EPARSE, field, lv, "a level is not [price, size] strings");
+      return bad_level(c, t, err, LOB_EPARSE, name, i, lv, "a level is not [price, size] strings");
     int64_t px, qty;
     lob_status_t st = inst_price_parse(&t->spec, json_string_value(jp), json_string_length(jp), &px);
     if (st == LOB_OK && px <= 0) st = LOB_EPARSE;
-    if (st != LOB_OK) return bad(c, t, err, st, field, jp, "price");
+    if (st != LOB_OK) return bad_level(c, t, err, st, name, i, jp, "price");
     st = inst_qty_parse(&t->spec, json_string_value(jq), json_string_length(jq), &qty);
-    if (st != LOB_OK) return bad(c, t, err, st, field, jq, "size");
+    if (st != LOB_OK) return bad_level(c, t, err, st, name, i, jq, "size");
     if ((st = push(c, t, kind, side, exch, local, px, qty, 0)) != LOB_OK)
-      return bad(c, t, err, st, field, lv, "out of memory");
+      return bad_level(c, t, err, st, name, i, lv, "out of memory");
   }
   return LOB_OK;
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../ordtrack.h"
 #include "risk_int.h"
 
 const char *const rk_check_names[RK_CHK_N] = {
@@ -28,9 +29,17 @@ const uint8_t rk_check_reasons[RK_CHK_N] = {
 
 static int has_limit_px(int type) { return type == ORD_LIMIT || type == ORD_STOP_LIMIT; }
 
-static int is_final(int status) {
-  return status == OS_FILLED || status == OS_CANCELLED || status == OS_REJECTED ||
-         status == OS_EXPIRED;
+/* The price an order's budget is figured at: its limit, a stop market's
+ * trigger, a market's walk of the book for walk_qty lots. */
+static int64_t budget_px(const rk_t *r, const ord_req_t *q, int64_t walk_qty) {
+  return has_limit_px(q->type)       ? q->price
+         : q->type == ORD_STOP_MARKET ? q->trigger_price
+                                      : rk_walk_px(r, q->inst, q->side, walk_qty);
+}
+
+/* The reference price of a new order: a perpetual's now, none on spot. */
+static int64_t order_ref(const rk_t *r, uint16_t inst) {
+  return r->ctx->spec[inst]->kind == INST_LINEAR_PERP ? rk_ref_px(r, inst) : 0;
 }
 
 /* --- the open-order table ----------------------------------------------------- */
@@ -139,11 +148,9 @@ static lob_status_t v_submit(void *impl, const ord_req_t *q) {
     c.type = q->type;
     c.reduce_only = q->reduce_only;
     c.price = has_limit_px(q->type) ? q->price : 0;
-    c.bprice = has_limit_px(q->type)       ? q->price
-               : q->type == ORD_STOP_MARKET ? q->trigger_price
-                                            : rk_walk_px(r, q->inst, q->side, q->qty);
+    c.bprice = budget_px(r, q, q->qty);
     c.qty = c.leaves = q->qty;
-    c.ref = r->ctx->spec[q->inst]->kind == INST_LINEAR_PERP ? rk_ref_px(r, q->inst) : 0;
+    c.ref = order_ref(r, q->inst);
     k = rk_pretrade(r, &c);
   }
   if (k != RK_CHK_NONE) {
@@ -290,10 +297,7 @@ lob_status_t rk_adopt(rk_t *r, const ord_req_t *q, int64_t cum, int64_t leaves) 
   rk_ord_t o = {.id = q->id, .inst = q->inst, .side = q->side, .type = q->type,
                 .reduce_only = q->reduce_only, .status = cum > 0 ? OS_PARTIAL : OS_NEW,
                 .price = has_limit_px(q->type) ? q->price : 0,
-                .bprice = has_limit_px(q->type)       ? q->price
-                          : q->type == ORD_STOP_MARKET ? q->trigger_price
-                                                       : rk_walk_px(r, q->inst, q->side, leaves),
-                .ref = r->ctx->spec[q->inst]->kind == INST_LINEAR_PERP ? rk_ref_px(r, q->inst) : 0,
+                .bprice = budget_px(r, q, leaves), .ref = order_ref(r, q->inst),
                 .qty = q->qty, .cum = cum, .leaves = leaves,
                 .asset = rk_order_asset(r, q->inst, q->side)};
   lob_status_t st = ord_add(r, &o);
@@ -330,7 +334,7 @@ lob_status_t rk_on_update(rk_t *r, const ord_update_t *u) {
     if (u->status == OS_REJECTED) rk_error_seen(r);
   } else {
     if (u->status == OS_REJECTED) rk_error_seen(r);
-    if (is_final(u->status)) {
+    if (ot_status_final(u->status)) {
       ord_remove(r, o);
     } else {
       o->status = u->status;
