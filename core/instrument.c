@@ -107,6 +107,11 @@ size_t inst_qty_format(const inst_spec_t *s, int64_t lots, char *buf, size_t cap
   return fx_format(v, s->qty_scale, s->qty_scale, buf, cap);
 }
 
+const char *inst_fee_asset(const inst_spec_t *s, int side) {
+  if (s->kind == INST_SPOT) return side == 1 /* ORD_BUY */ ? s->base : s->quote;
+  return s->settle;
+}
+
 lob_status_t inst_notional(const inst_spec_t *s, int64_t ticks, int64_t lots, int64_t *out) {
   /* price = ticks*tick*10^-px_scale, qty = lots*lot*10^-qty_scale;
    * notional in 1e-8 = price*qty*10^8. */

@@ -122,6 +122,11 @@ lob_status_t inst_qty_parse(const inst_spec_t *s, const char *txt, size_t n, int
 size_t inst_price_format(const inst_spec_t *s, int64_t ticks, char *buf, size_t cap);
 size_t inst_qty_format(const inst_spec_t *s, int64_t lots, char *buf, size_t cap);
 
+/* The asset a fill's fee is paid in: on spot a buy pays in the base coin
+ * and a sell in the quote coin (the asset received; exchange_api.md section
+ * 7); a perpetual pays in its settle asset. side is ord_side_t (1 buy). */
+const char *inst_fee_asset(const inst_spec_t *s, int side);
+
 /* Notional in 1e-8 quote units of lots at ticks: formed exactly in 128
  * bits, then rounded once by fx_div_round (the rule of fx_muldiv). */
 lob_status_t inst_notional(const inst_spec_t *s, int64_t ticks, int64_t lots, int64_t *out);

@@ -33,3 +33,7 @@ const char *ord_reason_text(int r) {
   }
   return "unknown reason";
 }
+
+int ord_status_final(int st) {
+  return st == OS_FILLED || st == OS_CANCELLED || st == OS_REJECTED || st == OS_EXPIRED;
+}

@@ -117,6 +117,8 @@ typedef struct {
 } ord_update_t;
 
 const char *ord_status_name(int st);
+/* 1 when status ends an order (FILLED, CANCELLED, REJECTED, EXPIRED). */
+int ord_status_final(int st);
 const char *ord_reason_name(int r);
 const char *ord_reason_text(int r);
 

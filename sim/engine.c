@@ -286,7 +286,7 @@ static lob_status_t local_resp(eng_t *g, const evq_item_t *it) {
     return eng_fail(g, st, "cannot write orders.csv");
   if (u->last_qty > 0) {
     g->fills++;
-    if ((st = ro_fill(g->out, &m->spec, m->cfg->name, eng_fee_asset(m, u), it->u.mid, u)) !=
+    if ((st = ro_fill(g->out, &m->spec, m->cfg->name, inst_fee_asset(&m->spec, u->side), it->u.mid, u)) !=
         LOB_OK)
       return eng_fail(g, st, "cannot write fills.csv");
   }

@@ -85,7 +85,6 @@ typedef struct {
 lob_status_t eng_fail(eng_t *g, lob_status_t st, const char *msg);
 /* t, or the last arrival time if t would overtake it (first in, first out). */
 int64_t eng_fifo(int64_t *last, int64_t t);
-const char *eng_fee_asset(const mkt_t *m, const ord_update_t *u);
 /* Starts the strategy at local time t (on_start, first timer, first sample). */
 void eng_go_live(eng_t *g, int64_t t);
 lob_status_t eng_sample(eng_t *g, int64_t t);

@@ -27,10 +27,6 @@ int64_t eng_fifo(int64_t *last, int64_t t) {
   return t;
 }
 
-const char *eng_fee_asset(const mkt_t *m, const ord_update_t *u) {
-  if (m->spec.kind == INST_SPOT) return u->side == ORD_BUY ? m->spec.base : m->spec.quote;
-  return m->spec.settle;
-}
 
 static int64_t align_up(int64_t t, int64_t period) {
   int64_t r = t % period;

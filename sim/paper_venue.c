@@ -33,12 +33,6 @@ static void jlog(pp_t *p, lob_status_t st, const char *what, const lob_err_t *e)
   (void)p;
 }
 
-static const char *fee_asset(const pp_t *p, const ord_update_t *u) {
-  const inst_spec_t *s = &p->m[u->inst].info.spec;
-  if (s->kind == INST_SPOT) return u->side == ORD_BUY ? s->base : s->quote;
-  return s->settle;
-}
-
 /* --- execIds applied: an open-addressing set of their 64-bit hashes ------------- */
 
 static uint64_t xid_hash(const char *s) {
@@ -476,7 +470,7 @@ void pp_apply_exec(pp_t *p, const bbw_exec_t *x) {
   int dup = 0;
   if (p->jn) {
     jn_fill_t f = {.exec_id = x->exec_id, .link_id = o->link, .price = x->price, .qty = x->qty,
-                   .fee_e8 = x->fee, .fee_asset = x->fee_ccy[0] ? x->fee_ccy : s->settle,
+                   .fee_e8 = x->fee, .fee_asset = x->fee_ccy[0] ? x->fee_ccy : inst_fee_asset(s, o->side),
                    .maker = x->maker, .exec_ts = x->exec_ns, .ts = pp_now()};
     jlog(p, jn_fill(p->jn, &f, &dup, &e), "fill", &e);
     if (dup) return;
@@ -552,7 +546,7 @@ void pp_drain(pp_t *p) {
     }
     if (u->last_qty > 0) {
       p->fills++;
-      if ((st = ro_fill(p->out, &m->info.spec, m->cfg->name, fee_asset(p, u), it.mid, u)) !=
+      if ((st = ro_fill(p->out, &m->info.spec, m->cfg->name, inst_fee_asset(&p->m[u->inst].info.spec, u->side), it.mid, u)) !=
           LOB_OK) {
         pp_fail(p, st, "cannot write fills.csv");
         break;

@@ -32,11 +32,6 @@ static void put_px8(json_t *o, const char *k, int64_t v) { put_money(o, k, v); }
 
 static const char *side_name(int side) { return side == ORD_BUY ? "Buy" : "Sell"; }
 
-static const char *fee_asset(const sv_t *s, int side) {
-  /* Spot: a buy pays in base, a sell in quote (section 7); perps: settle. */
-  if (!s->spot) return s->spec.settle;
-  return side == ORD_BUY ? s->spec.base : s->spec.quote;
-}
 
 static const char *status_name(const sv_t *s, const sv_order_t *o) {
   switch (o->status) {
@@ -115,7 +110,7 @@ json_t *sv_j_order(const sv_t *s, const sv_order_t *o, int ws) {
   put_money(j, "cumExecValue", o->cum_value);
   put_money(j, "cumExecFee", o->cum_fee);
   json_t *fd = json_object();
-  if (fd && o->cum_fee) put_money(fd, fee_asset(s, o->side), o->cum_fee);
+  if (fd && o->cum_fee) put_money(fd, inst_fee_asset(&s->spec, o->side), o->cum_fee);
   json_object_set_new(j, "cumFeeDetail", fd);
   put_s(j, "timeInForce", tif_name(o));
   put_s(j, "orderType", o->type == ORD_MARKET ? "Market" : "Limit");
@@ -179,7 +174,7 @@ json_t *sv_j_exec(const sv_t *s, const sv_exec_t *e, int ws) {
   put_s(j, "execType", exec_type(e->type));
   put_money(j, "execValue", value);
   bb_json_put_ms(j, "execTime", e->ts);
-  put_s(j, "feeCurrency", fee_asset(s, e->side));
+  put_s(j, "feeCurrency", inst_fee_asset(&s->spec, e->side));
   json_object_set_new(j, "isMaker", json_boolean(e->maker));
   bb_json_put_fixed(j, "feeRate", e->type == SV_EX_FUNDING ? 18 : FX_RATE_SCALE, e->fee_rate);
   put_s(j, "tradeIv", "");

@@ -73,11 +73,6 @@ lob_status_t ot_sent(ot_t *t, const ord_req_t *r, int64_t tag) {
   return LOB_OK;
 }
 
-int ot_status_final(int status) {
-  return status == OS_FILLED || status == OS_CANCELLED || status == OS_REJECTED ||
-         status == OS_EXPIRED;
-}
-
 lob_status_t ot_on_update(ot_t *t, const ord_update_t *u, ot_order_t *out, int *ended) {
   int found;
   size_t i = find(t, u->id, &found);
@@ -99,7 +94,7 @@ lob_status_t ot_on_update(ot_t *t, const ord_update_t *u, ot_order_t *out, int *
     o->qty = u->qty;
     o->cum_qty = u->cum_qty;
   }
-  int fin = ot_status_final(u->status);
+  int fin = ord_status_final(u->status);
   o->leaves_qty = fin ? 0 : u->leaves_qty;
   if (out) *out = *o;
   if (fin) {

@@ -31,8 +31,6 @@ typedef struct {
 
 typedef struct ot ot_t;
 
-/* 1 when status ends an order (FILLED, CANCELLED, REJECTED, EXPIRED). */
-int ot_status_final(int status);
 
 lob_status_t ot_create(ot_t **out);
 void ot_destroy(ot_t **pp);

@@ -12,7 +12,6 @@
 
 #include "../core/fixed.h"
 #include "../core/strategy.h"
-#include "ordtrack.h"
 
 typedef struct {
   uint64_t id;   /* 0: no order on this side */
@@ -118,7 +117,7 @@ static void q_on_order(void *st, strat_ctx_t *c, const ord_update_t *u) {
       if (u->rejected_op == OP_CANCEL) sl->cancelling = 0; /* try again next timer */
       continue;
     }
-    if (ot_status_final(u->status)) memset(sl, 0, sizeof *sl);
+    if (ord_status_final(u->status)) memset(sl, 0, sizeof *sl);
   }
 }
 

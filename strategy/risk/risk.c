@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../ordtrack.h"
 #include "risk_int.h"
 
 const char *const rk_check_names[RK_CHK_N] = {
@@ -334,7 +333,7 @@ lob_status_t rk_on_update(rk_t *r, const ord_update_t *u) {
     if (u->status == OS_REJECTED) rk_error_seen(r);
   } else {
     if (u->status == OS_REJECTED) rk_error_seen(r);
-    if (ot_status_final(u->status)) {
+    if (ord_status_final(u->status)) {
       ord_remove(r, o);
     } else {
       o->status = u->status;
