@@ -507,3 +507,9 @@ int book_crossed(const book_t *b) {
   if (!book_best(b, BOOK_BID, &bid, NULL) || !book_best(b, BOOK_ASK, &ask, NULL)) return 0;
   return bid >= ask;
 }
+
+int64_t book_mid2(const book_t *b) {
+  int64_t bid, ask;
+  if (!book_best(b, BOOK_BID, &bid, NULL) || !book_best(b, BOOK_ASK, &ask, NULL)) return 0;
+  return bid + ask;
+}

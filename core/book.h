@@ -63,4 +63,8 @@ size_t book_levels(const book_t *b, int side);
 /* 1 when both sides exist and best bid >= best ask. */
 int book_crossed(const book_t *b);
 
+/* Twice the mid in ticks (best bid + best ask: exact), or 0 when a side is
+ * empty. */
+int64_t book_mid2(const book_t *b);
+
 #endif

@@ -12,6 +12,7 @@
  * reflects (one batch). Doubles only drive the model: every value written
  * is an integer of ticks, lots, 1e-8 or µs.
  */
+#include "../core/hash.h"
 #include "synth.h"
 
 #include <gsl/gsl_randist.h>
@@ -112,9 +113,7 @@ static uint64_t splitmix64(uint64_t x) {
 
 /* Seed of a named stream: the run seed mixed with the name (FNV-1a). */
 static unsigned long stream_seed(uint64_t seed, const char *name) {
-  uint64_t hsh = 1469598103934665603ULL;
-  for (const char *p = name; *p; p++) hsh = (hsh ^ (unsigned char)*p) * 1099511628211ULL;
-  uint64_t s = splitmix64(seed ^ splitmix64(hsh));
+  uint64_t s = splitmix64(seed ^ splitmix64(hash_fnv1a(name)));
   unsigned long v = (unsigned long)(s & 0xffffffffUL); /* mt19937 takes 32 bits */
   return v ? v : 1;
 }

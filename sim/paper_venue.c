@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/hash.h"
 #include "../core/fixed.h"
 #include "../reports/rundata.h" /* rd_grow */
 #include "paper_int.h"
@@ -36,9 +37,8 @@ static void jlog(pp_t *p, lob_status_t st, const char *what, const lob_err_t *e)
 /* --- execIds applied: an open-addressing set of their 64-bit hashes ------------- */
 
 static uint64_t xid_hash(const char *s) {
-  uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-  return h ? h : 1;
+  uint64_t h = hash_fnv1a(s);
+  return h ? h : 1; /* 0 marks an empty slot */
 }
 
 /* The slot of exec_id's hash: where it is, or the empty one where it goes. */

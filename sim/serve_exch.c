@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/hash.h"
 #include "../core/fixed.h"
 #include "../reports/rundata.h"
 #include "cliutil.h"
@@ -22,15 +23,9 @@
 
 /* --- orderLinkId map ------------------------------------------------------------ */
 
-static uint64_t link_hash(const char *k) {
-  uint64_t h = 1469598103934665603ULL;
-  for (; *k; k++) h = (h ^ (unsigned char)*k) * 1099511628211ULL;
-  return h;
-}
-
 static long lmap_find(const sv_t *s, const char *link) {
   if (!s->lmap_cap || !link[0]) return -1;
-  for (size_t i = link_hash(link) & (s->lmap_cap - 1);; i = (i + 1) & (s->lmap_cap - 1)) {
+  for (size_t i = hash_fnv1a(link) & (s->lmap_cap - 1);; i = (i + 1) & (s->lmap_cap - 1)) {
     uint32_t v = s->lmap[i];
     if (!v) return -1;
     if (!strcmp(s->ord[v - 1].link_id, link)) return (long)v - 1;
@@ -45,7 +40,7 @@ static lob_status_t lmap_put(sv_t *s, uint32_t idx) {
     for (size_t i = 0; i < s->lmap_cap; i++) {
       uint32_t v = s->lmap[i];
       if (!v) continue;
-      size_t j = link_hash(s->ord[v - 1].link_id) & (cap - 1);
+      size_t j = hash_fnv1a(s->ord[v - 1].link_id) & (cap - 1);
       while (m[j]) j = (j + 1) & (cap - 1);
       m[j] = v;
     }
@@ -53,7 +48,7 @@ static lob_status_t lmap_put(sv_t *s, uint32_t idx) {
     s->lmap = m;
     s->lmap_cap = cap;
   }
-  size_t j = link_hash(s->ord[idx].link_id) & (s->lmap_cap - 1);
+  size_t j = hash_fnv1a(s->ord[idx].link_id) & (s->lmap_cap - 1);
   while (s->lmap[j]) j = (j + 1) & (s->lmap_cap - 1);
   s->lmap[j] = idx + 1;
   return LOB_OK;

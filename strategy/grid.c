@@ -125,14 +125,7 @@ fail:
 static level_t *lvl(grid_t *g, int64_t k) { return &g->lv[k + g->nlev]; }
 static int64_t level_px(const grid_t *g, int64_t k) { return g->center + k * g->spacing; }
 
-/* Twice the mid in ticks (exact), or 0 without both sides. */
-static int64_t mid2(const strat_ctx_t *c, uint16_t inst) {
-  int64_t bid, ask;
-  if (!book_best(c->book[inst], BOOK_BID, &bid, NULL) ||
-      !book_best(c->book[inst], BOOK_ASK, &ask, NULL))
-    return 0;
-  return bid + ask;
-}
+static int64_t mid2(const strat_ctx_t *c, uint16_t inst) { return book_mid2(c->book[inst]); }
 
 /* Center, spacing and the wants around the current mid. Every quotient is
  * rounded once, half away from zero (fx_div_round). 0 when the book cannot

@@ -9,6 +9,7 @@
  * fill repeated by the stream (or already in the journal) is never counted
  * twice.
  */
+#include "../../core/hash.h"
 #include "bbw_int.h"
 
 #include <stdlib.h>
@@ -20,12 +21,6 @@
 
 #define XH_SIZE (2 * BBW_EXEC_SEEN) /* power of two, load <= 1/2 */
 #define XH_MASK (XH_SIZE - 1)
-
-static uint64_t fnv1a(const char *s) {
-  uint64_t h = 1469598103934665603ULL;
-  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-  return h;
-}
 
 lob_status_t bbw__xids_init(bbw_t *c) {
   c->xids = calloc(BBW_EXEC_SEEN, sizeof *c->xids);
@@ -42,7 +37,7 @@ void bbw__xids_free(bbw_t *c) {
 
 /* Slot of id in the index, or the empty slot where it would go (*found 0). */
 static size_t xh_find(const bbw_t *c, const char *id, int *found) {
-  size_t i = fnv1a(id) & XH_MASK;
+  size_t i = hash_fnv1a(id) & XH_MASK;
   while (c->xhash[i]) {
     if (!strcmp(c->xids[c->xhash[i] - 1].id, id)) return *found = 1, i;
     i = (i + 1) & XH_MASK;
@@ -56,7 +51,7 @@ static size_t xh_find(const bbw_t *c, const char *id, int *found) {
 static void xh_delete(bbw_t *c, size_t i) {
   c->xhash[i] = 0;
   for (size_t j = (i + 1) & XH_MASK; c->xhash[j]; j = (j + 1) & XH_MASK) {
-    size_t k = fnv1a(c->xids[c->xhash[j] - 1].id) & XH_MASK;
+    size_t k = hash_fnv1a(c->xids[c->xhash[j] - 1].id) & XH_MASK;
     int stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
     if (stays) continue;
     c->xhash[i] = c->xhash[j];

@@ -76,14 +76,7 @@ static void dq_evict(rk_dq_t *d, int64_t from) {
   while (d->n > 0 && d->t[d->head] < from) d->head = (d->head + 1) % d->cap, d->n--;
 }
 
-/* The mid of inst's book, doubled (bid + ask ticks); 0 when a side is empty. */
-static int64_t mid2(const rk_t *r, uint16_t inst) {
-  int64_t bid, ask;
-  if (!book_best(r->ctx->book[inst], BOOK_BID, &bid, NULL) ||
-      !book_best(r->ctx->book[inst], BOOK_ASK, &ask, NULL))
-    return 0;
-  return bid + ask;
-}
+static int64_t mid2(const rk_t *r, uint16_t inst) { return book_mid2(r->ctx->book[inst]); }
 
 /* 1 when the mids of the window moved more than price_move_pct. */
 static int price_moved(rk_t *r, uint16_t inst, char *why, size_t cap) {
