@@ -1,8 +1,8 @@
 /* store.c - the run store's database: opening, the schema and its forward
  * migrations (PRAGMA user_version, one step per version, each in its own
- * transaction), the run row of a run that starts, and the SQL helpers the
- * other store files and `lobsim runs` share. Loading a run directory into
- * it is store_load.c. */
+ * transaction), the run row of a run that starts, and the two SQL helpers
+ * `lobsim runs` uses (the plumbing itself is reports/sqldb.c). Loading a
+ * run directory into it is store_load.c. */
 #include "store.h"
 #include "store_int.h"
 
@@ -14,20 +14,29 @@
 #include "../core/fixed.h"
 #include "../core/timefmt.h"
 
+/* The runs table under another name or with other modes: version 1 made
+ * it, version 3 makes it again with 'live' (mig_v3). */
+#define RUNS_TABLE(name, modes)                                                                   \
+  "CREATE TABLE " name " ("                                                                       \
+  " run_id TEXT PRIMARY KEY,"                                                                     \
+  " mode TEXT NOT NULL CHECK (mode IN (" modes ")),"                                              \
+  " strategy TEXT,"                                                                               \
+  " status TEXT NOT NULL CHECK (status IN ('complete','incomplete')),"                            \
+  " created_utc TEXT NOT NULL," /* wall clock: the only one in the store */                       \
+  " run_dir TEXT, config_file TEXT, config_text TEXT, config_digest TEXT,"                        \
+  " seed INTEGER, lobsim_version TEXT, output_digest TEXT,"                                       \
+  " events INTEGER, orders INTEGER, order_updates INTEGER, fills INTEGER,"                        \
+  " final_equity_e8 INTEGER, first_ts INTEGER, last_ts INTEGER);"
+#define RUNS_COLS                                                                                 \
+  "run_id, mode, strategy, status, created_utc, run_dir, config_file, config_text, "              \
+  "config_digest, seed, lobsim_version, output_digest, events, orders, order_updates, fills, "    \
+  "final_equity_e8, first_ts, last_ts"
+
 /* Version 1: the first schema. Money, prices and quantities are INTEGER
  * 1e-8 (*_e8); a money metric has value_num NULL and its exact amount in
  * value_text. Child rows go with their run (ON DELETE CASCADE). */
 static const char V1_SQL[] =
-    "CREATE TABLE runs ("
-    " run_id TEXT PRIMARY KEY,"
-    " mode TEXT NOT NULL CHECK (mode IN ('backtest','paper')),"
-    " strategy TEXT,"
-    " status TEXT NOT NULL CHECK (status IN ('complete','incomplete')),"
-    " created_utc TEXT NOT NULL," /* wall clock: the only one in the store */
-    " run_dir TEXT, config_file TEXT, config_text TEXT, config_digest TEXT,"
-    " seed INTEGER, lobsim_version TEXT, output_digest TEXT,"
-    " events INTEGER, orders INTEGER, order_updates INTEGER, fills INTEGER,"
-    " final_equity_e8 INTEGER, first_ts INTEGER, last_ts INTEGER);"
+    RUNS_TABLE("runs", "'backtest','paper'")
     "CREATE INDEX runs_strategy ON runs(strategy, created_utc);"
     "CREATE TABLE config ("
     " run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
@@ -101,34 +110,19 @@ static const char V2_SQL[] =
     " JOIN equity_columns c ON c.run_id = v.run_id AND c.col = v.col;";
 
 lob_status_t rs_sql_err(rs_t *s, const char *what, lob_err_t *err) {
-  return lob_err_set(err, LOB_EIO, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
-}
-
-lob_status_t rs_exec(rs_t *s, const char *what, const char *sql, lob_err_t *err) {
-  char *msg = NULL;
-  if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK) return LOB_OK;
-  lob_err_set(err, LOB_EIO, "%s: %s: %s", s->path, what, msg ? msg : sqlite3_errmsg(s->db));
-  sqlite3_free(msg);
-  return LOB_EIO;
+  return sq_err(s->sq, what, err);
 }
 
 lob_status_t rs_prepare(rs_t *s, const char *what, const char *sql, sqlite3_stmt **st,
                         lob_err_t *err) {
-  *st = NULL;
-  if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) == SQLITE_OK) return LOB_OK;
-  return rs_sql_err(s, what, err);
+  return sq_prepare(s->sq, what, sql, st, err);
 }
 
-lob_status_t rs_step_done(rs_t *s, sqlite3_stmt *st, const char *what, lob_err_t *err) {
-  int rc = sqlite3_step(st);
-  sqlite3_reset(st);
-  sqlite3_clear_bindings(st);
-  return rc == SQLITE_DONE ? LOB_OK : rs_sql_err(s, what, err);
-}
-
-void rs_bind_text(sqlite3_stmt *st, int i, const char *v) {
-  if (v) sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-  else sqlite3_bind_null(st, i);
+lob_status_t rs_check_mode(const char *mode, const char *where, lob_err_t *err) {
+  if (mode && (!strcmp(mode, "backtest") || !strcmp(mode, "paper") || !strcmp(mode, "live")))
+    return LOB_OK;
+  return lob_err_set(err, LOB_EINVAL, "%s: mode '%.64s' is not backtest, paper or live", where,
+                     mode ? mode : "(none)");
 }
 
 /* Version 1 kept a money metric only as text; version 2 wants the integer
@@ -150,12 +144,12 @@ static lob_status_t backfill_e8(rs_t *s, lob_err_t *err) {
     if (!t || fx_parse(t, strlen(t), FX_MONEY_SCALE, &v) != LOB_OK) continue; /* not money */
     sqlite3_bind_int64(u, 1, v);
     sqlite3_bind_int64(u, 2, sqlite3_column_int64(q, 0));
-    if ((st = rs_step_done(s, u, "migration v2: update value_e8", err)) != LOB_OK) goto out;
+    if ((st = sq_step_done(s->sq, u, "migration v2: update value_e8", err)) != LOB_OK) goto out;
   }
   st = rc == SQLITE_DONE ? LOB_OK : rs_sql_err(s, "migration v2: select money metrics", err);
   /* Version 1 kept counts and statistics alike as REAL: 'real' for both. */
   if (st == LOB_OK)
-    st = rs_exec(s, "migration v2: metric kinds",
+    st = sq_exec(s->sq, "migration v2: metric kinds",
                  "UPDATE metrics SET kind = CASE WHEN value_e8 IS NOT NULL THEN 'dec8' WHEN "
                  "value_num IS NOT NULL THEN 'real' ELSE 'absent' END",
                  err);
@@ -165,56 +159,82 @@ out:
   return st;
 }
 
-static lob_status_t mig_v1(rs_t *s, lob_err_t *err) {
-  return rs_exec(s, "migration v1: create the schema", V1_SQL, err);
+static lob_status_t mig_v1(void *ctx, lob_err_t *err) {
+  rs_t *s = ctx;
+  return sq_exec(s->sq, "migration v1: create the schema", V1_SQL, err);
 }
 
-static lob_status_t mig_v2(rs_t *s, lob_err_t *err) {
-  lob_status_t st = rs_exec(s, "migration v2: metrics columns, equity columns and values",
+static lob_status_t mig_v2(void *ctx, lob_err_t *err) {
+  rs_t *s = ctx;
+  lob_status_t st = sq_exec(s->sq, "migration v2: metrics columns, equity columns and values",
                             V2_SQL, err);
   return st != LOB_OK ? st : backfill_e8(s, err);
 }
 
-/* steps[v] takes a database from version v to v + 1. */
-static lob_status_t (*const steps[RS_SCHEMA_VERSION])(rs_t *, lob_err_t *) = {mig_v1, mig_v2};
-
-static lob_status_t user_version(rs_t *s, int *v, lob_err_t *err) {
+/* Column 0 of every row of sql, each followed by ";\n", in *out (caller
+ * frees; "" for no row). */
+static lob_status_t sql_list(rs_t *s, const char *what, const char *sql, char **out,
+                             lob_err_t *err) {
+  size_t len = 0;
   sqlite3_stmt *q = NULL;
-  lob_status_t st = rs_prepare(s, "read user_version", "PRAGMA user_version", &q, err);
-  if (st != LOB_OK) return st;
-  if (sqlite3_step(q) == SQLITE_ROW) *v = sqlite3_column_int(q, 0);
-  else st = rs_sql_err(s, "read user_version", err);
+  FILE *f = open_memstream(out, &len);
+  if (!f) return lob_err_set(err, LOB_ENOMEM, "%s: %s: out of memory", s->path, what);
+  lob_status_t st = rs_prepare(s, what, sql, &q, err);
+  int rc = SQLITE_DONE;
+  while (st == LOB_OK && (rc = sqlite3_step(q)) == SQLITE_ROW)
+    fprintf(f, "%s;\n", (const char *)sqlite3_column_text(q, 0));
+  if (st == LOB_OK && rc != SQLITE_DONE) st = rs_sql_err(s, what, err);
   sqlite3_finalize(q);
+  if (fclose(f) != 0 && st == LOB_OK)
+    st = lob_err_set(err, LOB_ENOMEM, "%s: %s: out of memory", s->path, what);
   return st;
 }
 
-/* One version at a time, each in its own transaction with the new
- * user_version, so a failed step leaves the database at the last good one. */
-static lob_status_t migrate(rs_t *s, lob_err_t *err) {
+/* Version 3: runs.mode may be 'live' (`lobsim paper` on mainnet). SQLite
+ * cannot change a CHECK in place, so runs is rebuilt the way its ALTER
+ * TABLE page says (sq_migrate turns foreign keys off around it and runs
+ * foreign_key_check after): a new table, the rows copied, the old one
+ * dropped, the new one renamed, then its indexes made again from the SQL
+ * they were made with. A rename checks every view and trigger, and one
+ * naming runs would fail it while runs is gone: all views and triggers
+ * (ours and any a user added) are dropped first and made again last, in
+ * the order they were created. The children's REFERENCES runs name the
+ * new table once it has the name. */
+static lob_status_t mig_v3(void *ctx, lob_err_t *err) {
+  rs_t *s = ctx;
+  char *drop = NULL, *make = NULL;
   lob_status_t st;
-  int v = 0;
-  if ((st = rs_exec(s, "begin (read version)", "BEGIN IMMEDIATE", err)) != LOB_OK) return st;
-  if ((st = user_version(s, &v, err)) != LOB_OK) goto fail;
-  if ((st = rs_exec(s, "commit (read version)", "COMMIT", err)) != LOB_OK) goto fail;
-  s->opened_version = v;
-  if (v > RS_SCHEMA_VERSION)
-    return lob_err_set(err, LOB_EVERSION,
-                       "%s: schema version %d is newer than this lobsim's %d: use a newer lobsim",
-                       s->path, v, RS_SCHEMA_VERSION);
-  for (; v < RS_SCHEMA_VERSION; v++) {
-    char sql[64];
-    if ((st = rs_exec(s, "begin migration", "BEGIN IMMEDIATE", err)) != LOB_OK) return st;
-    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
-    if ((st = steps[v](s, err)) != LOB_OK ||
-        (st = rs_exec(s, "set user_version", sql, err)) != LOB_OK ||
-        (st = rs_exec(s, "commit migration", "COMMIT", err)) != LOB_OK)
-      goto fail;
-  }
-  return LOB_OK;
-fail:
-  sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+  if ((st = sql_list(s, "migration v3: list views and triggers",
+                     "SELECT printf('DROP %s \"%w\"', upper(type), name) FROM sqlite_master"
+                     " WHERE type IN ('view', 'trigger')",
+                     &drop, err)) != LOB_OK ||
+      (st = sql_list(s, "migration v3: remember indexes, views and triggers",
+                     "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND (type IN ('view',"
+                     " 'trigger') OR (type = 'index' AND tbl_name = 'runs')) ORDER BY CASE type"
+                     " WHEN 'index' THEN 0 WHEN 'view' THEN 1 ELSE 2 END, rowid",
+                     &make, err)) != LOB_OK ||
+      (st = sq_exec(s->sq, "migration v3: drop views and triggers", drop, err)) != LOB_OK ||
+      (st = sq_exec(s->sq, "migration v3: create the new runs table",
+                    RUNS_TABLE("runs_v3", "'backtest','paper','live'"), err)) != LOB_OK ||
+      (st = sq_exec(s->sq, "migration v3: copy runs",
+                    "INSERT INTO runs_v3 (" RUNS_COLS ") SELECT " RUNS_COLS " FROM runs", err)) !=
+          LOB_OK ||
+      (st = sq_exec(s->sq, "migration v3: replace runs",
+                    "DROP TABLE runs; ALTER TABLE runs_v3 RENAME TO runs", err)) != LOB_OK)
+    goto out;
+  st = sq_exec(s->sq, "migration v3: make indexes, views and triggers again", make, err);
+out:
+  free(drop);
+  free(make);
   return st;
 }
+
+/* steps[v] takes a database from version v to v + 1. */
+static const sq_step_t steps[RS_SCHEMA_VERSION] = {
+    {"migration v1", mig_v1, 0},
+    {"migration v2", mig_v2, 0},
+    {"migration v3", mig_v3, 1},
+};
 
 lob_status_t rs_open(const char *path, rs_t **out, lob_err_t *err) {
   *out = NULL;
@@ -222,20 +242,8 @@ lob_status_t rs_open(const char *path, rs_t **out, lob_err_t *err) {
   lob_status_t st;
   if (!s) return lob_err_set(err, LOB_ENOMEM, "out of memory");
   snprintf(s->path, sizeof s->path, "%s", path);
-  if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-      SQLITE_OK) {
-    st = lob_err_set(err, LOB_EIO, "%s: cannot open: %s", path,
-                     s->db ? sqlite3_errmsg(s->db) : "out of memory");
-    goto fail;
-  }
-  /* Several backtests may finish at once: wait for the writer instead of
-   * failing, and let readers go on while one writes (WAL). */
-  sqlite3_busy_timeout(s->db, 10000);
-  if ((st = rs_exec(s, "set pragmas",
-                    "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; "
-                    "PRAGMA synchronous = NORMAL",
-                    err)) != LOB_OK ||
-      (st = migrate(s, err)) != LOB_OK)
+  if ((st = sq_open(path, NULL, &s->sq, err)) != LOB_OK ||
+      (st = sq_migrate(s->sq, steps, RS_SCHEMA_VERSION, s, &s->opened_version, err)) != LOB_OK)
     goto fail;
   *out = s;
   return LOB_OK;
@@ -246,13 +254,13 @@ fail:
 
 void rs_close(rs_t **pp) {
   if (!pp || !*pp) return;
-  sqlite3_close((*pp)->db);
+  sq_close(&(*pp)->sq);
   free(*pp);
   *pp = NULL;
 }
 
 int rs_opened_version(const rs_t *s) { return s->opened_version; }
-sqlite3 *rs_db(rs_t *s) { return s->db; }
+sqlite3 *rs_db(rs_t *s) { return sq_db(s->sq); }
 const char *rs_path(const rs_t *s) { return s->path; }
 
 void rs_now_utc(char *buf, size_t cap) {
@@ -269,23 +277,22 @@ lob_status_t rs_begin_run(rs_t *s, const rs_run_t *r, lob_err_t *err) {
   const char *mode = r->mode ? r->mode : "backtest";
   char now[40];
   if (!r->run_id || !r->run_id[0]) return lob_err_set(err, LOB_EINVAL, "run store: no run id");
-  if (strcmp(mode, "backtest") && strcmp(mode, "paper"))
-    return lob_err_set(err, LOB_EINVAL, "run store: mode '%s' is not backtest or paper", mode);
+  lob_status_t st = rs_check_mode(mode, "run store", err);
+  if (st != LOB_OK) return st;
   if (!r->created_utc) rs_now_utc(now, sizeof now);
   sqlite3_stmt *q = NULL;
-  lob_status_t st = rs_prepare(s, "insert run row", sql, &q, err);
-  if (st != LOB_OK) return st;
-  rs_bind_text(q, 1, r->run_id);
-  rs_bind_text(q, 2, mode);
-  rs_bind_text(q, 3, r->strategy);
-  rs_bind_text(q, 4, r->created_utc ? r->created_utc : now);
-  rs_bind_text(q, 5, r->run_dir);
-  rs_bind_text(q, 6, r->config_file);
-  rs_bind_text(q, 7, r->config_text);
-  rs_bind_text(q, 8, r->config_digest);
+  if ((st = rs_prepare(s, "insert run row", sql, &q, err)) != LOB_OK) return st;
+  sq_bind_text(q, 1, r->run_id);
+  sq_bind_text(q, 2, mode);
+  sq_bind_text(q, 3, r->strategy);
+  sq_bind_text(q, 4, r->created_utc ? r->created_utc : now);
+  sq_bind_text(q, 5, r->run_dir);
+  sq_bind_text(q, 6, r->config_file);
+  sq_bind_text(q, 7, r->config_text);
+  sq_bind_text(q, 8, r->config_digest);
   sqlite3_bind_int64(q, 9, r->seed);
   /* One statement is its own transaction: the row is there or not. */
-  st = rs_step_done(s, q, "insert run row", err);
+  st = sq_step_done(s->sq, q, "insert run row", err);
   sqlite3_finalize(q);
   return st;
 }
@@ -299,7 +306,7 @@ lob_status_t rs_find_run(rs_t *s, const char *id, char *out, size_t cap, lob_err
                                "(SELECT 1 FROM runs WHERE run_id = ?1) ORDER BY 1 LIMIT 2",
                                &q, err);
   if (st != LOB_OK) return st;
-  rs_bind_text(q, 1, id);
+  sq_bind_text(q, 1, id);
   int n = 0, rc;
   while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
     if (n++ == 0) snprintf(out, cap, "%s", (const char *)sqlite3_column_text(q, 0));

@@ -25,14 +25,14 @@
 #include "../core/status.h"
 
 #define RS_DEFAULT_PATH "runs/runs.sqlite"
-#define RS_SCHEMA_VERSION 2
+#define RS_SCHEMA_VERSION 3
 
 typedef struct rs rs_t;
 
 /* The facts known when a run starts (strings may be NULL). */
 typedef struct {
   const char *run_id;        /* required */
-  const char *mode;          /* "backtest" (default) or "paper" */
+  const char *mode;          /* "backtest" (default), "paper" or "live" */
   const char *strategy;
   const char *run_dir;
   const char *config_file;

@@ -158,7 +158,7 @@ static lob_status_t export_table(rs_t *s, const char *run, const tbl_t *t, out_t
   sqlite3_stmt *q = NULL;
   lob_status_t st = rs_prepare(s, t->table, sql, &q, err);
   if (st != LOB_OK) return st;
-  rs_bind_text(q, 1, run);
+  sq_bind_text(q, 1, run);
   emit_header(o, names, t->ncols);
   int rc;
   while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -194,7 +194,7 @@ static lob_status_t export_equity(rs_t *s, const char *run, out_t *o, lob_err_t 
                        "?1 ORDER BY e.seq, v.col",
                        &qv, err)) != LOB_OK)
     goto out;
-  rs_bind_text(qc, 1, run);
+  sq_bind_text(qc, 1, run);
   while ((rc = sqlite3_step(qc)) == SQLITE_ROW && nc <= EQ_MAX_COLS) {
     const char *kind = (const char *)sqlite3_column_text(qc, 1);
     names[nc] = strdup((const char *)sqlite3_column_text(qc, 0));
@@ -212,7 +212,7 @@ static lob_status_t export_equity(rs_t *s, const char *run, out_t *o, lob_err_t 
       goto out;
     }
   emit_header(o, (const char *const *)names, nc);
-  rs_bind_text(qv, 1, run);
+  sq_bind_text(qv, 1, run);
   int64_t seq = -1;
   while ((rc = sqlite3_step(qv)) == SQLITE_ROW) {
     int64_t sq = sqlite3_column_int64(qv, 0);
@@ -277,7 +277,7 @@ static lob_status_t run_document(rs_t *s, const char *run, FILE *f, lob_err_t *e
   for (int k = 0; k < 4 && st == LOB_OK; k++) {
     sqlite3_stmt *q = NULL;
     if ((st = rs_prepare(s, WHAT[k], SQL[k], &q, err)) != LOB_OK) break;
-    rs_bind_text(q, 1, run);
+    sq_bind_text(q, 1, run);
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
       if (k == 0) {

@@ -1,26 +1,24 @@
 /* store_int.h - the run store's private parts, shared by its own files
- * (store.c: database and schema; store_load.c: loading a run directory). */
+ * (store.c: database and schema; store_load.c: loading a run directory;
+ * store_export.c: a run out again). The SQL plumbing is reports/sqldb.h. */
 #ifndef LOB_STORE_INT_H
 #define LOB_STORE_INT_H
 
 #include <sqlite3.h>
 
+#include "sqldb.h"
 #include "store.h"
 
 struct rs {
-  sqlite3 *db;
+  sq_t *sq;           /* the connection and its name (the path) for messages */
   char path[1024];
   int opened_version; /* user_version before rs_open migrated */
 };
 
-/* Runs sql (one or more statements) with sqlite3_exec; err names `what`. */
-lob_status_t rs_exec(rs_t *s, const char *what, const char *sql, lob_err_t *err);
-/* Steps a statement that returns no row, then resets it and clears its
- * bindings for the next use. */
-lob_status_t rs_step_done(rs_t *s, sqlite3_stmt *st, const char *what, lob_err_t *err);
-/* Binds v, or NULL when v is NULL (SQLite copies the text). */
-void rs_bind_text(sqlite3_stmt *st, int i, const char *v);
 /* The wall clock as "YYYY-MM-DDTHH:MM:SSZ": runs.created_utc only. */
 void rs_now_utc(char *buf, size_t cap);
+/* LOB_EINVAL, "WHERE: mode 'x' is not backtest, paper or live", unless
+ * mode is one the runs table takes. */
+lob_status_t rs_check_mode(const char *mode, const char *where, lob_err_t *err);
 
 #endif

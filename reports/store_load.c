@@ -70,6 +70,14 @@ static lob_status_t load(const char *dir, rd_run_t **run, char **cfgtext, lob_er
     rd_destroy(run);
     return lob_err_set(err, LOB_EFORMAT, "%s/summary.json: no run_id", dir);
   }
+  /* Refused here, before anything is written, with the file named. */
+  const char *mode = jstr((*run)->summary, "mode");
+  char where[1100];
+  snprintf(where, sizeof where, "%s/summary.json", dir);
+  if (mode && (st = rs_check_mode(mode, where, err)) != LOB_OK) {
+    rd_destroy(run);
+    return st;
+  }
   if (!(*cfgtext = config_text(json_object_get((*run)->summary, "config")))) {
     rd_destroy(run);
     return lob_err_set(err, LOB_ENOMEM, "out of memory");
@@ -139,7 +147,7 @@ typedef struct {
   lob_err_t *err;
 } ld_t;
 
-#define STEP(L, i) rs_step_done((L)->s, (L)->q[i], Q[i].what, (L)->err)
+#define STEP(L, i) sq_step_done((L)->s->sq, (L)->q[i], Q[i].what, (L)->err)
 
 static const char *side_name(int s) { return s == ORD_BUY ? "buy" : s == ORD_SELL ? "sell" : NULL; }
 static const char *liq_name(int m) { return m == 1 ? "maker" : m == 0 ? "taker" : NULL; }
@@ -154,17 +162,17 @@ static lob_status_t put_run(ld_t *L, const rs_run_t *f) {
   char now[40];
   int64_t v;
   rs_now_utc(now, sizeof now);
-  rs_bind_text(q, 1, f->run_id);
-  rs_bind_text(q, 2, f->mode);
-  rs_bind_text(q, 3, f->strategy);
-  rs_bind_text(q, 4, now); /* only if the run was not begun: created stays */
-  rs_bind_text(q, 5, f->run_dir);
-  rs_bind_text(q, 6, f->config_file);
-  rs_bind_text(q, 7, f->config_text);
-  rs_bind_text(q, 8, f->config_digest);
+  sq_bind_text(q, 1, f->run_id);
+  sq_bind_text(q, 2, f->mode);
+  sq_bind_text(q, 3, f->strategy);
+  sq_bind_text(q, 4, now); /* only if the run was not begun: created stays */
+  sq_bind_text(q, 5, f->run_dir);
+  sq_bind_text(q, 6, f->config_file);
+  sq_bind_text(q, 7, f->config_text);
+  sq_bind_text(q, 8, f->config_digest);
   sqlite3_bind_int64(q, 9, f->seed);
-  rs_bind_text(q, 10, jstr(sj, "lobsim_version"));
-  rs_bind_text(q, 11, jstr(sj, "output_digest"));
+  sq_bind_text(q, 10, jstr(sj, "lobsim_version"));
+  sq_bind_text(q, 11, jstr(sj, "output_digest"));
   sqlite3_bind_int64(q, 12, jint(sj, "events"));
   sqlite3_bind_int64(q, 13, jint(sj, "orders"));
   sqlite3_bind_int64(q, 14, jint(sj, "order_updates"));
@@ -192,12 +200,12 @@ static lob_status_t put_config(ld_t *L, json_t *cfg) {
   json_object_foreach(cfg, k, v) {
     const char *dot = strrchr(k, '.');
     sqlite3_stmt *q = L->q[Q_CONFIG];
-    rs_bind_text(q, 1, L->r->run_id);
+    sq_bind_text(q, 1, L->r->run_id);
     sqlite3_bind_int64(q, 2, ++seq);
     if (dot) sqlite3_bind_text(q, 3, k, (int)(dot - k), SQLITE_TRANSIENT);
     else sqlite3_bind_text(q, 3, "", 0, SQLITE_STATIC);
-    rs_bind_text(q, 4, dot ? dot + 1 : k);
-    rs_bind_text(q, 5, json_string_value(v) ? json_string_value(v) : "");
+    sq_bind_text(q, 4, dot ? dot + 1 : k);
+    sq_bind_text(q, 5, json_string_value(v) ? json_string_value(v) : "");
     lob_status_t st = STEP(L, Q_CONFIG);
     if (st != LOB_OK) return st;
   }
@@ -210,19 +218,19 @@ static lob_status_t put_inputs(ld_t *L, json_t *inputs) {
   lob_status_t st;
   json_array_foreach(inputs, i, in) {
     sqlite3_stmt *q = L->q[Q_INPUT];
-    rs_bind_text(q, 1, L->r->run_id);
-    rs_bind_text(q, 2, jstr(in, "market"));
-    rs_bind_text(q, 3, jstr(in, "exchange"));
-    rs_bind_text(q, 4, jstr(in, "symbol"));
-    rs_bind_text(q, 5, jstr(in, "data"));
-    rs_bind_text(q, 6, jstr(in, "events_sha256"));
+    sq_bind_text(q, 1, L->r->run_id);
+    sq_bind_text(q, 2, jstr(in, "market"));
+    sq_bind_text(q, 3, jstr(in, "exchange"));
+    sq_bind_text(q, 4, jstr(in, "symbol"));
+    sq_bind_text(q, 5, jstr(in, "data"));
+    sq_bind_text(q, 6, jstr(in, "events_sha256"));
     if ((st = STEP(L, Q_INPUT)) != LOB_OK) return st;
     json_array_foreach(json_object_get(in, "sources"), j, so) {
       q = L->q[Q_SOURCE];
-      rs_bind_text(q, 1, L->r->run_id);
-      rs_bind_text(q, 2, jstr(in, "market"));
-      rs_bind_text(q, 3, jstr(so, "name"));
-      rs_bind_text(q, 4, jstr(so, "sha256"));
+      sq_bind_text(q, 1, L->r->run_id);
+      sq_bind_text(q, 2, jstr(in, "market"));
+      sq_bind_text(q, 3, jstr(so, "name"));
+      sq_bind_text(q, 4, jstr(so, "sha256"));
       if ((st = STEP(L, Q_SOURCE)) != LOB_OK) return st;
     }
   }
@@ -237,18 +245,18 @@ static lob_status_t put_metrics(ld_t *L, const mt_result_t *m) {
     sqlite3_stmt *q = L->q[Q_METRIC];
     char txt[64];
     mt_value_text(x, txt, sizeof txt);
-    rs_bind_text(q, 1, L->r->run_id);
+    sq_bind_text(q, 1, L->r->run_id);
     sqlite3_bind_int64(q, 2, (int64_t)i + 1);
-    rs_bind_text(q, 3, x->key);
-    rs_bind_text(q, 4, x->kind == MT_ABSENT ? NULL : txt);
+    sq_bind_text(q, 3, x->key);
+    sq_bind_text(q, 4, x->kind == MT_ABSENT ? NULL : txt);
     if (x->kind == MT_REAL) sqlite3_bind_double(q, 5, x->real);
     else if (x->kind == MT_INT) sqlite3_bind_int64(q, 5, x->i);
-    rs_bind_text(q, 6, !strcmp(x->unit, "quote") && x->asset && x->asset[0] ? x->asset : x->unit);
-    rs_bind_text(q, 7, x->label);
-    rs_bind_text(q, 8, x->formula);
+    sq_bind_text(q, 6, !strcmp(x->unit, "quote") && x->asset && x->asset[0] ? x->asset : x->unit);
+    sq_bind_text(q, 7, x->label);
+    sq_bind_text(q, 8, x->formula);
     if (x->kind == MT_DEC8) sqlite3_bind_int64(q, 9, x->i);
-    if (x->kind == MT_ABSENT) rs_bind_text(q, 10, x->absent);
-    rs_bind_text(q, 11, x->kind == MT_DEC8 ? "dec8" : x->kind == MT_INT ? "int"
+    if (x->kind == MT_ABSENT) sq_bind_text(q, 10, x->absent);
+    sq_bind_text(q, 11, x->kind == MT_DEC8 ? "dec8" : x->kind == MT_INT ? "int"
                         : x->kind == MT_REAL ? "real" : "absent");
     lob_status_t st = STEP(L, Q_METRIC);
     if (st != LOB_OK) return st;
@@ -262,18 +270,18 @@ static lob_status_t put_orders(ld_t *L) {
     sqlite3_stmt *q = L->q[Q_ORDER];
     const int64_t e8[] = {o->price,      o->qty, o->last_px,      o->last_qty,
                           o->cum_qty,    o->leaves_qty};
-    rs_bind_text(q, 1, L->r->run_id);
+    sq_bind_text(q, 1, L->r->run_id);
     sqlite3_bind_int64(q, 2, (int64_t)i + 1);
     sqlite3_bind_int64(q, 3, o->local_ts);
     sqlite3_bind_int64(q, 4, o->exch_ts);
-    rs_bind_text(q, 5, mkt(L, o->market));
+    sq_bind_text(q, 5, mkt(L, o->market));
     sqlite3_bind_int64(q, 6, (int64_t)o->order_id);
-    rs_bind_text(q, 7, o->op);
-    rs_bind_text(q, 8, side_name(o->side));
-    rs_bind_text(q, 9, ord_status_name(o->status));
-    rs_bind_text(q, 10, ord_reason_name(o->reason));
+    sq_bind_text(q, 7, o->op);
+    sq_bind_text(q, 8, side_name(o->side));
+    sq_bind_text(q, 9, ord_status_name(o->status));
+    sq_bind_text(q, 10, ord_reason_name(o->reason));
     for (int k = 0; k < 6; k++) sqlite3_bind_int64(q, 11 + k, e8[k]);
-    rs_bind_text(q, 17, liq_name(o->maker));
+    sq_bind_text(q, 17, liq_name(o->maker));
     sqlite3_bind_int64(q, 18, o->fee);
     sqlite3_bind_int64(q, 19, o->realized_pnl);
     sqlite3_bind_int64(q, 20, o->position_after);
@@ -287,18 +295,18 @@ static lob_status_t put_fills(ld_t *L) {
   for (size_t i = 0; i < L->r->nfills; i++) {
     const rd_fill_t *f = &L->r->fills[i];
     sqlite3_stmt *q = L->q[Q_FILL];
-    rs_bind_text(q, 1, L->r->run_id);
+    sq_bind_text(q, 1, L->r->run_id);
     sqlite3_bind_int64(q, 2, (int64_t)i + 1);
     sqlite3_bind_int64(q, 3, f->exch_ts);
     sqlite3_bind_int64(q, 4, f->local_ts);
-    rs_bind_text(q, 5, mkt(L, f->market));
+    sq_bind_text(q, 5, mkt(L, f->market));
     sqlite3_bind_int64(q, 6, (int64_t)f->order_id);
-    rs_bind_text(q, 7, side_name(f->side));
+    sq_bind_text(q, 7, side_name(f->side));
     sqlite3_bind_int64(q, 8, f->price);
     sqlite3_bind_int64(q, 9, f->qty);
-    rs_bind_text(q, 10, liq_name(f->maker));
+    sq_bind_text(q, 10, liq_name(f->maker));
     sqlite3_bind_int64(q, 11, f->fee);
-    rs_bind_text(q, 12, f->fee_asset);
+    sq_bind_text(q, 12, f->fee_asset);
     sqlite3_bind_int64(q, 13, f->position_after);
     sqlite3_bind_int64(q, 14, f->realized_pnl);
     if (f->has_mid) sqlite3_bind_int64(q, 15, f->mid);
@@ -318,22 +326,22 @@ static lob_status_t put_equity(ld_t *L) {
   lob_status_t st;
   for (size_t c = 0; c < r->ncols; c++) {
     sqlite3_stmt *q = L->q[Q_EQCOL];
-    rs_bind_text(q, 1, r->run_id);
+    sq_bind_text(q, 1, r->run_id);
     sqlite3_bind_int64(q, 2, (int64_t)c + 1);
-    rs_bind_text(q, 3, r->cols[c].name);
-    rs_bind_text(q, 4, r->cols[c].kind <= RD_COL_OTHER ? COL_KIND[r->cols[c].kind] : "other");
+    sq_bind_text(q, 3, r->cols[c].name);
+    sq_bind_text(q, 4, r->cols[c].kind <= RD_COL_OTHER ? COL_KIND[r->cols[c].kind] : "other");
     if ((st = STEP(L, Q_EQCOL)) != LOB_OK) return st;
   }
   for (size_t i = 0; i < r->neq; i++) {
     sqlite3_stmt *q = L->q[Q_EQUITY];
-    rs_bind_text(q, 1, r->run_id);
+    sq_bind_text(q, 1, r->run_id);
     sqlite3_bind_int64(q, 2, (int64_t)i + 1);
     sqlite3_bind_int64(q, 3, r->eq_t[i]);
     sqlite3_bind_int64(q, 4, r->eq_total[i]);
     if ((st = STEP(L, Q_EQUITY)) != LOB_OK) return st;
     for (size_t c = 0; c < r->ncols; c++) {
       q = L->q[Q_EQVAL];
-      rs_bind_text(q, 1, r->run_id);
+      sq_bind_text(q, 1, r->run_id);
       sqlite3_bind_int64(q, 2, (int64_t)i + 1);
       sqlite3_bind_int64(q, 3, (int64_t)c + 1);
       sqlite3_bind_int64(q, 4, r->cols[c].v[i]);
@@ -342,12 +350,12 @@ static lob_status_t put_equity(ld_t *L) {
   }
   for (size_t i = 0; i < r->nrisk; i++) {
     sqlite3_stmt *q = L->q[Q_RISK];
-    rs_bind_text(q, 1, r->run_id);
+    sq_bind_text(q, 1, r->run_id);
     sqlite3_bind_int64(q, 2, (int64_t)i + 1);
     sqlite3_bind_int64(q, 3, r->risk[i].t);
-    rs_bind_text(q, 4, r->risk[i].what);
-    rs_bind_text(q, 5, r->risk[i].state);
-    rs_bind_text(q, 6, r->risk[i].why);
+    sq_bind_text(q, 4, r->risk[i].what);
+    sq_bind_text(q, 5, r->risk[i].state);
+    sq_bind_text(q, 6, r->risk[i].why);
     if ((st = STEP(L, Q_RISK)) != LOB_OK) return st;
   }
   return LOB_OK;
@@ -361,8 +369,8 @@ static lob_status_t clear_children(ld_t *L) {
     snprintf(what, sizeof what, "clear %s of the run", CHILDREN[i]);
     lob_status_t st = rs_prepare(L->s, what, sql, &q, L->err);
     if (st != LOB_OK) return st;
-    rs_bind_text(q, 1, L->r->run_id);
-    st = rs_step_done(L->s, q, what, L->err);
+    sq_bind_text(q, 1, L->r->run_id);
+    st = sq_step_done(L->s->sq, q, what, L->err);
     sqlite3_finalize(q);
     if (st != LOB_OK) return st;
   }
@@ -379,7 +387,7 @@ static lob_status_t write_all(ld_t *L, const rs_run_t *f, const mt_result_t *m) 
       (st = put_metrics(L, m)) != LOB_OK || (st = put_orders(L)) != LOB_OK ||
       (st = put_fills(L)) != LOB_OK || (st = put_equity(L)) != LOB_OK)
     return st;
-  rs_bind_text(L->q[Q_DONE], 1, L->r->run_id);
+  sq_bind_text(L->q[Q_DONE], 1, L->r->run_id);
   return STEP(L, Q_DONE);
 }
 
@@ -390,10 +398,10 @@ static lob_status_t finish(rs_t *s, const rd_run_t *r, const char *cfgtext, lob_
   lob_status_t st = mt_compute(r, NULL, &m, err);
   if (st != LOB_OK) return st;
   facts(r, &f, cfgtext);
-  if ((st = rs_exec(s, "begin run transaction", "BEGIN IMMEDIATE", err)) == LOB_OK) {
+  if ((st = sq_exec(s->sq, "begin run transaction", "BEGIN IMMEDIATE", err)) == LOB_OK) {
     if ((st = write_all(&L, &f, m)) == LOB_OK)
-      st = rs_exec(s, "commit run transaction", "COMMIT", err);
-    if (st != LOB_OK) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+      st = sq_exec(s->sq, "commit run transaction", "COMMIT", err);
+    if (st != LOB_OK) sq_rollback(s->sq);
   }
   for (int i = 0; i < Q_N; i++) sqlite3_finalize(L.q[i]);
   mt_destroy(&m);

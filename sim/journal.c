@@ -55,26 +55,6 @@ static const char SCHEMA_V1[] =
     " id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, consistent INTEGER NOT NULL,"
     " report TEXT NOT NULL);";
 
-lob_status_t jn__sql_err(jn_t *j, const char *what, lob_err_t *err) {
-  return lob_err_set(err, LOB_EIO, "journal %s: %s: %s", j->path, what, sqlite3_errmsg(j->db));
-}
-
-lob_status_t jn__exec(jn_t *j, const char *what, const char *sql, lob_err_t *err) {
-  char *msg = NULL;
-  if (sqlite3_exec(j->db, sql, NULL, NULL, &msg) == SQLITE_OK) return LOB_OK;
-  lob_status_t st = lob_err_set(err, LOB_EIO, "journal %s: %s: %s", j->path, what,
-                                msg ? msg : sqlite3_errmsg(j->db));
-  sqlite3_free(msg);
-  return st;
-}
-
-lob_status_t jn__prepare(jn_t *j, const char *what, const char *sql, sqlite3_stmt **st,
-                         lob_err_t *err) {
-  if (sqlite3_prepare_v2(j->db, sql, -1, st, NULL) == SQLITE_OK) return LOB_OK;
-  *st = NULL;
-  return jn__sql_err(j, what, err);
-}
-
 int jn__link_ok(const char *s) {
   size_t n = 0;
   for (; s && s[n]; n++) {
@@ -84,11 +64,6 @@ int jn__link_ok(const char *s) {
       return 0;
   }
   return n >= 1 && n <= JN_LINK_MAX;
-}
-
-static void bind_text(sqlite3_stmt *q, int i, const char *s) {
-  if (s) sqlite3_bind_text(q, i, s, -1, SQLITE_TRANSIENT);
-  else sqlite3_bind_null(q, i);
 }
 
 /* Steps an INSERT: a UNIQUE (or primary key) conflict is "already seen"
@@ -106,45 +81,21 @@ static lob_status_t step_insert(jn_t *j, sqlite3_stmt *q, const char *what, cons
     st = lob_err_set(err, LOB_ENOTFOUND, "journal %s: %s: no intent with orderLinkId '%s'",
                      j->path, what, link ? link : "");
   } else {
-    st = jn__sql_err(j, what, err);
+    st = sq_err(j->sq, what, err);
   }
   sqlite3_reset(q);
   sqlite3_clear_bindings(q);
   return st;
 }
 
-static lob_status_t user_version(jn_t *j, int *v, lob_err_t *err) {
-  sqlite3_stmt *q = NULL;
-  lob_status_t st = jn__prepare(j, "read user_version", "PRAGMA user_version", &q, err);
-  if (st != LOB_OK) return st;
-  if (sqlite3_step(q) == SQLITE_ROW) *v = sqlite3_column_int(q, 0);
-  else st = jn__sql_err(j, "read user_version", err);
-  sqlite3_finalize(q);
-  return st;
+static lob_status_t create_v1(void *ctx, lob_err_t *err) {
+  jn_t *j = ctx;
+  return sq_exec(j->sq, "create the schema", SCHEMA_V1, err);
 }
 
-/* Creates the schema of a new file; refuses a newer one. One version so
- * far: a later one adds its step here, as the run store does. */
-static lob_status_t schema(jn_t *j, lob_err_t *err) {
-  int v = 0;
-  lob_status_t st = jn__exec(j, "begin", "BEGIN IMMEDIATE", err);
-  if (st != LOB_OK) return st;
-  if ((st = user_version(j, &v, err)) != LOB_OK) goto fail;
-  if (v > JN_SCHEMA_VERSION) {
-    st = lob_err_set(err, LOB_EVERSION,
-                     "journal %s: schema version %d is newer than this lobsim's %d", j->path, v,
-                     JN_SCHEMA_VERSION);
-    goto fail;
-  }
-  if (v == 0 && ((st = jn__exec(j, "create the schema", SCHEMA_V1, err)) != LOB_OK ||
-                 (st = jn__exec(j, "set user_version", "PRAGMA user_version = 1", err)) !=
-                     LOB_OK))
-    goto fail;
-  return jn__exec(j, "commit schema", "COMMIT", err);
-fail:
-  sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
-  return st;
-}
+/* steps[v] takes a journal from version v to v + 1 (sqldb.h); a later
+ * version appends its step here. */
+static const sq_step_t steps[JN_SCHEMA_VERSION] = {{"create the schema", create_v1, 0}};
 
 lob_status_t jn_open(const char *path, jn_t **out, lob_err_t *err) {
   *out = NULL;
@@ -152,35 +103,25 @@ lob_status_t jn_open(const char *path, jn_t **out, lob_err_t *err) {
   lob_status_t st;
   if (!j) return lob_err_set(err, LOB_ENOMEM, "journal: out of memory");
   snprintf(j->path, sizeof j->path, "%s", path);
-  if (sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-      SQLITE_OK) {
-    st = lob_err_set(err, LOB_EIO, "journal %s: cannot open: %s", path,
-                     j->db ? sqlite3_errmsg(j->db) : "out of memory");
-    goto fail;
-  }
-  sqlite3_busy_timeout(j->db, 10000);
-  if ((st = jn__exec(j, "set pragmas",
-                     "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; "
-                     "PRAGMA synchronous = NORMAL",
-                     err)) != LOB_OK ||
-      (st = schema(j, err)) != LOB_OK)
-    goto fail;
-  if ((st = jn__prepare(j, "prepare", "PRAGMA synchronous = FULL", &j->sync_full, err)) ||
-      (st = jn__prepare(j, "prepare", "PRAGMA synchronous = NORMAL", &j->sync_normal, err)) ||
-      (st = jn__prepare(j, "prepare intent insert",
-                        "INSERT INTO intents (link_id, ord_id, category, symbol, inst, side, type,"
-                        " tif, reduce_only, price, qty, reserve_e8, reserve_asset, ts)"
-                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-                        &j->ins_intent, err)) ||
-      (st = jn__prepare(j, "prepare event insert",
-                        "INSERT INTO events (link_id, kind, order_id, code, reason, source, ts)"
-                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                        &j->ins_event, err)) ||
-      (st = jn__prepare(j, "prepare fill insert",
-                        "INSERT INTO fills (exec_id, link_id, price, qty, fee_e8, fee_asset,"
-                        " maker, exec_ts, ts, source)"
-                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                        &j->ins_fill, err)))
+  if ((st = sq_open(path, "journal", &j->sq, err)) != LOB_OK) goto fail;
+  j->db = sq_db(j->sq);
+  if ((st = sq_migrate(j->sq, steps, JN_SCHEMA_VERSION, j, NULL, err)) != LOB_OK) goto fail;
+  if ((st = sq_prepare(j->sq, "prepare", "PRAGMA synchronous = FULL", &j->sync_full, err)) ||
+      (st = sq_prepare(j->sq, "prepare", "PRAGMA synchronous = NORMAL", &j->sync_normal, err)) ||
+      (st = sq_prepare(j->sq, "prepare intent insert",
+                       "INSERT INTO intents (link_id, ord_id, category, symbol, inst, side, type,"
+                       " tif, reduce_only, price, qty, reserve_e8, reserve_asset, ts)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                       &j->ins_intent, err)) ||
+      (st = sq_prepare(j->sq, "prepare event insert",
+                       "INSERT INTO events (link_id, kind, order_id, code, reason, source, ts)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                       &j->ins_event, err)) ||
+      (st = sq_prepare(j->sq, "prepare fill insert",
+                       "INSERT INTO fills (exec_id, link_id, price, qty, fee_e8, fee_asset,"
+                       " maker, exec_ts, ts, source)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                       &j->ins_fill, err)))
     goto fail;
   *out = j;
   return LOB_OK;
@@ -198,7 +139,7 @@ void jn_close(jn_t **pp) {
   sqlite3_finalize(j->sync_full);
   sqlite3_finalize(j->sync_normal);
   if (j->db) sqlite3_wal_checkpoint_v2(j->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-  sqlite3_close(j->db);
+  sq_close(&j->sq);
   free(j);
   *pp = NULL;
 }
@@ -209,7 +150,7 @@ static lob_status_t run_pragma(jn_t *j, sqlite3_stmt *q, lob_err_t *err) {
   while (sqlite3_step(q) == SQLITE_ROW) {
   }
   int rc = sqlite3_reset(q);
-  return rc == SQLITE_OK ? LOB_OK : jn__sql_err(j, "set synchronous", err);
+  return rc == SQLITE_OK ? LOB_OK : sq_err(j->sq, "set synchronous", err);
 }
 
 /* The same order: what a resend of one intent must match. */
@@ -234,10 +175,10 @@ lob_status_t jn_intent(jn_t *j, const jn_intent_t *in, int *dup, lob_err_t *err)
                        in->link_id, in->side, in->type, in->tif, (long long)in->price,
                        (long long)in->qty);
   sqlite3_stmt *q = j->ins_intent;
-  bind_text(q, 1, in->link_id);
+  sq_bind_text(q, 1, in->link_id);
   sqlite3_bind_int64(q, 2, (int64_t)in->ord_id);
-  bind_text(q, 3, in->category);
-  bind_text(q, 4, in->symbol);
+  sq_bind_text(q, 3, in->category);
+  sq_bind_text(q, 4, in->symbol);
   sqlite3_bind_int(q, 5, in->inst);
   sqlite3_bind_int(q, 6, in->side);
   sqlite3_bind_int(q, 7, in->type);
@@ -246,7 +187,7 @@ lob_status_t jn_intent(jn_t *j, const jn_intent_t *in, int *dup, lob_err_t *err)
   sqlite3_bind_int64(q, 10, in->price);
   sqlite3_bind_int64(q, 11, in->qty);
   sqlite3_bind_int64(q, 12, in->reserve_e8);
-  bind_text(q, 13, in->reserve_asset ? in->reserve_asset : "");
+  sq_bind_text(q, 13, in->reserve_asset ? in->reserve_asset : "");
   sqlite3_bind_int64(q, 14, in->ts);
   /* Rule 1: this commit is fsynced (WAL), the others are not. */
   int seen = 0;
@@ -274,12 +215,12 @@ lob_status_t jn__event(jn_t *j, const char *link_id, const char *kind, const cha
     return lob_err_set(err, LOB_EINVAL, "journal: %s: bad orderLinkId '%.40s'", kind,
                        link_id ? link_id : "");
   sqlite3_stmt *q = j->ins_event;
-  bind_text(q, 1, link_id);
-  bind_text(q, 2, kind);
-  bind_text(q, 3, order_id);
+  sq_bind_text(q, 1, link_id);
+  sq_bind_text(q, 2, kind);
+  sq_bind_text(q, 3, order_id);
   sqlite3_bind_int64(q, 4, code);
-  bind_text(q, 5, reason);
-  bind_text(q, 6, source);
+  sq_bind_text(q, 5, reason);
+  sq_bind_text(q, 6, source);
   sqlite3_bind_int64(q, 7, ts);
   char what[32];
   snprintf(what, sizeof what, "write %s", kind);
@@ -294,16 +235,16 @@ lob_status_t jn__fill(jn_t *j, const jn_fill_t *f, const char *source, int *dup,
                        f->exec_id ? f->exec_id : "", f->link_id ? f->link_id : "",
                        (long long)f->qty, (long long)f->price);
   sqlite3_stmt *q = j->ins_fill;
-  bind_text(q, 1, f->exec_id);
-  bind_text(q, 2, f->link_id);
+  sq_bind_text(q, 1, f->exec_id);
+  sq_bind_text(q, 2, f->link_id);
   sqlite3_bind_int64(q, 3, f->price);
   sqlite3_bind_int64(q, 4, f->qty);
   sqlite3_bind_int64(q, 5, f->fee_e8);
-  bind_text(q, 6, f->fee_asset ? f->fee_asset : "");
+  sq_bind_text(q, 6, f->fee_asset ? f->fee_asset : "");
   sqlite3_bind_int(q, 7, f->maker ? 1 : 0);
   sqlite3_bind_int64(q, 8, f->exec_ts);
   sqlite3_bind_int64(q, 9, f->ts);
-  bind_text(q, 10, source);
+  sq_bind_text(q, 10, source);
   return step_insert(j, q, "write fill", f->link_id, dup, err);
 }
 
@@ -336,41 +277,37 @@ static lob_status_t snap_rows(jn_t *j, sqlite3_stmt *q, int64_t id, const char *
   for (size_t i = 0; i < n; i++) {
     const char *name = b ? b[i].asset : p[i].symbol;
     sqlite3_bind_int64(q, 1, id);
-    bind_text(q, 2, kind);
-    bind_text(q, 3, name ? name : "");
+    sq_bind_text(q, 2, kind);
+    sq_bind_text(q, 3, name ? name : "");
     sqlite3_bind_int64(q, 4, b ? b[i].amount_e8 : p[i].lots);
-    int rc = sqlite3_step(q);
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE)
-      return lob_err_set(err, LOB_EIO, "journal %s: snapshot %s '%s': %s", j->path, kind,
-                         name ? name : "", sqlite3_errmsg(j->db));
+    char what[160];
+    snprintf(what, sizeof what, "snapshot %s '%.100s'", kind, name ? name : "");
+    lob_status_t st = sq_step_done(j->sq, q, what, err);
+    if (st != LOB_OK) return st;
   }
   return LOB_OK;
 }
 
 lob_status_t jn_snapshot(jn_t *j, const jn_snapshot_t *s, lob_err_t *err) {
   sqlite3_stmt *h = NULL, *r = NULL;
-  lob_status_t st = jn__exec(j, "begin snapshot", "BEGIN IMMEDIATE", err);
+  lob_status_t st = sq_exec(j->sq, "begin snapshot", "BEGIN IMMEDIATE", err);
   if (st != LOB_OK) return st;
-  if ((st = jn__prepare(j, "snapshot",
-                        "INSERT INTO snapshots (ts, last_fill_seq)"
-                        " VALUES (?1, (SELECT COALESCE(MAX(seq), 0) FROM fills))",
-                        &h, err)) != LOB_OK ||
-      (st = jn__prepare(j, "snapshot rows",
-                        "INSERT INTO snapshot_rows (snap, kind, name, value)"
-                        " VALUES (?1, ?2, ?3, ?4)",
-                        &r, err)) != LOB_OK)
+  if ((st = sq_prepare(j->sq, "snapshot",
+                       "INSERT INTO snapshots (ts, last_fill_seq)"
+                       " VALUES (?1, (SELECT COALESCE(MAX(seq), 0) FROM fills))",
+                       &h, err)) != LOB_OK ||
+      (st = sq_prepare(j->sq, "snapshot rows",
+                       "INSERT INTO snapshot_rows (snap, kind, name, value)"
+                       " VALUES (?1, ?2, ?3, ?4)",
+                       &r, err)) != LOB_OK)
     goto fail;
   sqlite3_bind_int64(h, 1, s->ts);
-  if (sqlite3_step(h) != SQLITE_DONE) {
-    st = jn__sql_err(j, "snapshot", err);
-    goto fail;
-  }
+  if ((st = sq_step_done(j->sq, h, "snapshot", err)) != LOB_OK) goto fail;
   int64_t id = sqlite3_last_insert_rowid(j->db);
   if ((st = snap_rows(j, r, id, "position", NULL, s->pos, s->n_pos, err)) != LOB_OK ||
       (st = snap_rows(j, r, id, "balance", s->bal, NULL, s->n_bal, err)) != LOB_OK ||
       (st = snap_rows(j, r, id, "reservation", s->res, NULL, s->n_res, err)) != LOB_OK ||
-      (st = jn__exec(j, "commit snapshot", "COMMIT", err)) != LOB_OK)
+      (st = sq_exec(j->sq, "commit snapshot", "COMMIT", err)) != LOB_OK)
     goto fail;
   sqlite3_finalize(h);
   sqlite3_finalize(r);
@@ -378,7 +315,7 @@ lob_status_t jn_snapshot(jn_t *j, const jn_snapshot_t *s, lob_err_t *err) {
 fail:
   sqlite3_finalize(h);
   sqlite3_finalize(r);
-  sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+  sq_rollback(j->sq);
   return st;
 }
 
@@ -425,15 +362,15 @@ static void read_order(sqlite3_stmt *q, jn_order_t *o) {
 
 lob_status_t jn_order(jn_t *j, const char *link_id, jn_order_t *out, lob_err_t *err) {
   sqlite3_stmt *q = NULL;
-  lob_status_t st = jn__prepare(j, "read order", ORDER_SQL " WHERE i.link_id = ?1", &q, err);
+  lob_status_t st = sq_prepare(j->sq, "read order", ORDER_SQL " WHERE i.link_id = ?1", &q, err);
   if (st != LOB_OK) return st;
-  bind_text(q, 1, link_id ? link_id : "");
+  sq_bind_text(q, 1, link_id ? link_id : "");
   int rc = sqlite3_step(q);
   if (rc == SQLITE_ROW) read_order(q, out);
   else if (rc == SQLITE_DONE)
     st = lob_err_set(err, LOB_ENOTFOUND, "journal %s: no intent with orderLinkId '%.40s'",
                      j->path, link_id ? link_id : "");
-  else st = jn__sql_err(j, "read order", err);
+  else st = sq_err(j->sq, "read order", err);
   sqlite3_finalize(q);
   return st;
 }
@@ -442,10 +379,10 @@ lob_status_t jn_unsettled(jn_t *j, jn_order_t **out, size_t *n, lob_err_t *err) 
   *out = NULL;
   *n = 0;
   sqlite3_stmt *q = NULL;
-  lob_status_t st = jn__prepare(j, "read unsettled orders",
-                                "SELECT * FROM (" ORDER_SQL " ORDER BY i.seq)"
-                                " WHERE end_kind IS NULL AND cum < qty",
-                                &q, err);
+  lob_status_t st = sq_prepare(j->sq, "read unsettled orders",
+                               "SELECT * FROM (" ORDER_SQL " ORDER BY i.seq)"
+                               " WHERE end_kind IS NULL AND cum < qty",
+                               &q, err);
   if (st != LOB_OK) return st;
   size_t cap = 0;
   int rc;
@@ -456,7 +393,7 @@ lob_status_t jn_unsettled(jn_t *j, jn_order_t **out, size_t *n, lob_err_t *err) 
     }
     read_order(q, &(*out)[(*n)++]);
   }
-  if (st == LOB_OK && rc != SQLITE_DONE) st = jn__sql_err(j, "read unsettled orders", err);
+  if (st == LOB_OK && rc != SQLITE_DONE) st = sq_err(j->sq, "read unsettled orders", err);
   sqlite3_finalize(q);
   if (st != LOB_OK) {
     free(*out);
@@ -468,10 +405,10 @@ lob_status_t jn_unsettled(jn_t *j, jn_order_t **out, size_t *n, lob_err_t *err) 
 
 lob_status_t jn_last_fill(jn_t *j, char *exec_id, size_t cap, int64_t *exec_ts, lob_err_t *err) {
   sqlite3_stmt *q = NULL;
-  lob_status_t st = jn__prepare(j, "read last fill",
-                                "SELECT exec_id, exec_ts FROM fills"
-                                " ORDER BY exec_ts DESC, seq DESC LIMIT 1",
-                                &q, err);
+  lob_status_t st = sq_prepare(j->sq, "read last fill",
+                               "SELECT exec_id, exec_ts FROM fills"
+                               " ORDER BY exec_ts DESC, seq DESC LIMIT 1",
+                               &q, err);
   if (st != LOB_OK) return st;
   if (cap) exec_id[0] = '\0';
   *exec_ts = 0;
@@ -480,7 +417,7 @@ lob_status_t jn_last_fill(jn_t *j, char *exec_id, size_t cap, int64_t *exec_ts, 
     col_text(q, 0, exec_id, cap);
     *exec_ts = sqlite3_column_int64(q, 1);
   } else if (rc != SQLITE_DONE) {
-    st = jn__sql_err(j, "read last fill", err);
+    st = sq_err(j->sq, "read last fill", err);
   }
   sqlite3_finalize(q);
   return st;
@@ -488,8 +425,8 @@ lob_status_t jn_last_fill(jn_t *j, char *exec_id, size_t cap, int64_t *exec_ts, 
 
 lob_status_t jn_counts(jn_t *j, jn_counts_t *out, lob_err_t *err) {
   sqlite3_stmt *q = NULL;
-  lob_status_t st = jn__prepare(
-      j, "count rows",
+  lob_status_t st = sq_prepare(
+      j->sq, "count rows",
       "SELECT (SELECT COUNT(*) FROM intents),"
       " (SELECT COUNT(*) FROM events WHERE kind = 'ack'), (SELECT COUNT(*) FROM fills),"
       " (SELECT COUNT(*) FROM events WHERE kind = 'cancel'),"
@@ -503,7 +440,7 @@ lob_status_t jn_counts(jn_t *j, jn_counts_t *out, lob_err_t *err) {
                     &out->rejects, &out->forgets, &out->snapshots, &out->recoveries};
     for (int i = 0; i < 8; i++) *v[i] = sqlite3_column_int64(q, i);
   } else {
-    st = jn__sql_err(j, "count rows", err);
+    st = sq_err(j->sq, "count rows", err);
   }
   sqlite3_finalize(q);
   return st;

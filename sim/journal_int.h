@@ -1,24 +1,21 @@
 /* journal_int.h - what the journal's two files share: the handle and the
  * row writers that recovery reuses (journal.c writes and reads,
- * journal_rec.c reconciles). Not for other modules. */
+ * journal_rec.c reconciles). Not for other modules. The SQL plumbing is
+ * reports/sqldb.h. */
 #ifndef LOB_JOURNAL_INT_H
 #define LOB_JOURNAL_INT_H
 
 #include <sqlite3.h>
 
+#include "../reports/sqldb.h"
 #include "journal.h"
 
 struct jn {
-  sqlite3 *db;
+  sq_t *sq;    /* the connection, named "journal PATH" in messages */
+  sqlite3 *db; /* sq's connection, borrowed */
   char path[1024];
   sqlite3_stmt *ins_intent, *ins_event, *ins_fill, *sync_full, *sync_normal;
 };
-
-/* err from the connection's last error for step `what`; returns LOB_EIO. */
-lob_status_t jn__sql_err(jn_t *j, const char *what, lob_err_t *err);
-lob_status_t jn__exec(jn_t *j, const char *what, const char *sql, lob_err_t *err);
-lob_status_t jn__prepare(jn_t *j, const char *what, const char *sql, sqlite3_stmt **st,
-                         lob_err_t *err);
 
 /* An events row (kind 'ack', 'cancel', 'reject', 'forget'; source 'stream'
  * or 'recovery'). *dup = 1 when (link_id, kind) is there already;

@@ -50,7 +50,7 @@ static lob_status_t push(rec_t *r, const jn_rorder_t *ro, lob_err_t *err) {
 static lob_status_t scalar(jn_t *j, const char *what, const char *sql, const char *s1,
                            int64_t i1, int64_t *v, lob_err_t *err) {
   sqlite3_stmt *q = NULL;
-  lob_status_t st = jn__prepare(j, what, sql, &q, err);
+  lob_status_t st = sq_prepare(j->sq, what, sql, &q, err);
   if (st != LOB_OK) return st;
   int np = sqlite3_bind_parameter_count(q);
   if (np >= 1) sqlite3_bind_int64(q, 1, i1);
@@ -58,7 +58,7 @@ static lob_status_t scalar(jn_t *j, const char *what, const char *sql, const cha
   int rc = sqlite3_step(q);
   if (rc == SQLITE_ROW) *v = sqlite3_column_int64(q, 0);
   else if (rc == SQLITE_DONE) *v = INT64_MIN;
-  else st = jn__sql_err(j, what, err);
+  else st = sq_err(j->sq, what, err);
   sqlite3_finalize(q);
   return st;
 }
@@ -379,29 +379,26 @@ lob_status_t jn_recover(jn_t *j, const jn_exchange_state_t *ex, jn_recovery_t *o
     lob_err_set(err, st, "journal recovery: out of memory");
     goto fail;
   }
-  if ((st = jn__exec(j, "begin recovery", "BEGIN IMMEDIATE", err)) != LOB_OK) goto fail;
+  if ((st = sq_exec(j->sq, "begin recovery", "BEGIN IMMEDIATE", err)) != LOB_OK) goto fail;
   if ((st = run(&r, err)) != LOB_OK) goto rollback;
   fflush(r.txt);
   sqlite3_stmt *q = NULL;
-  if ((st = jn__prepare(j, "write recovery report",
-                        "INSERT INTO recoveries (ts, consistent, report) VALUES (?1, ?2, ?3)", &q,
-                        err)) != LOB_OK)
+  if ((st = sq_prepare(j->sq, "write recovery report",
+                       "INSERT INTO recoveries (ts, consistent, report) VALUES (?1, ?2, ?3)", &q,
+                       err)) != LOB_OK)
     goto rollback;
   sqlite3_bind_int64(q, 1, ex->ts);
   sqlite3_bind_int(q, 2, out->consistent);
   sqlite3_bind_text(q, 3, out->text ? out->text : "", -1, SQLITE_TRANSIENT);
-  int rc = sqlite3_step(q);
+  st = sq_step_done(j->sq, q, "write recovery report", err);
   sqlite3_finalize(q);
-  if (rc != SQLITE_DONE) {
-    st = jn__sql_err(j, "write recovery report", err);
-    goto rollback;
-  }
-  if ((st = jn__exec(j, "commit recovery", "COMMIT", err)) != LOB_OK) goto rollback;
+  if (st != LOB_OK) goto rollback;
+  if ((st = sq_exec(j->sq, "commit recovery", "COMMIT", err)) != LOB_OK) goto rollback;
   fclose(r.txt);
   free(r.used);
   return LOB_OK;
 rollback:
-  sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+  sq_rollback(j->sq);
 fail:
   if (r.txt) fclose(r.txt);
   free(r.used);

@@ -3,8 +3,9 @@
  * run directory imports with as many rows as its CSV files have lines
  * (counted by awk, not by lobsim), an interrupted run stays marked
  * incomplete, compare names the config key two runs differ in, and an
- * export gives back the files' values. `lobsim runs` is called in-process
- * (cli_runs) with its output in files. */
+ * export gives back the files' values, and a live run directory is
+ * recorded as live. `lobsim runs` is called in-process (cli_runs) with its
+ * output in files. */
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -435,6 +436,43 @@ static void test_export_roundtrip(void **state) {
                        0);
 }
 
+/* A run directory whose summary.json says mode "live" (what `lobsim paper`
+ * writes on mainnet) is recorded as such; one with a mode lobsim does not
+ * know is refused naming the file and the value, and writes nothing. */
+static void test_live_dir(void **state) {
+  (void)state;
+  char p[1200], dir[1200], id[256];
+  rs_t *s = NULL;
+  lob_err_t err = {0};
+  dbpath("live.sqlite", p);
+  snprintf(dir, sizeof dir, "%s/live-run", tmp);
+  assert_int_equal(tu_system("rm -rf '%s' && cp -r '%s' '%s' && sed -i 's/^  \"mode\": "
+                             "\"backtest\",$/  \"mode\": \"live\",/' '%s/summary.json' && "
+                             "grep -q '\"mode\": \"live\"' '%s/summary.json'",
+                             dir, run1, dir, dir, dir),
+                   0);
+  assert_int_equal(rs_open(p, &s, &err), LOB_OK);
+  assert_int_equal(rs_import_dir(s, dir, id, sizeof id, &err), LOB_OK);
+  rs_close(&s);
+  char sql[600];
+  snprintf(sql, sizeof sql, "SELECT count(*) FROM runs WHERE run_id = '%s' AND mode = 'live' "
+                            "AND status = 'complete'", id);
+  assert_int_equal(q_int(p, sql), 1);
+  snprintf(sql, sizeof sql, "SELECT count(*) FROM fills WHERE run_id = '%s'", id);
+  assert_int_equal(q_int(p, sql), csv_rows(dir, "fills.csv"));
+  assert_int_equal(tu_system("sed -i 's/\"mode\": \"live\"/\"mode\": \"moon\"/' "
+                             "'%s/summary.json'", dir),
+                   0);
+  dbpath("moon.sqlite", p);
+  assert_int_equal(rs_open(p, &s, &err), LOB_OK);
+  assert_int_equal(rs_import_dir(s, dir, id, sizeof id, &err), LOB_EINVAL);
+  assert_non_null(strstr(err.msg, "live-run/summary.json"));
+  assert_non_null(strstr(err.msg, "'moon'"));
+  assert_int_equal(rs_finish_run(s, dir, NULL, 0, &err), LOB_EINVAL);
+  rs_close(&s);
+  assert_int_equal(q_int(p, "SELECT count(*) FROM runs"), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_migrate_v1),
@@ -442,6 +480,7 @@ int main(void) {
       cmocka_unit_test(test_interrupted),
       cmocka_unit_test(test_compare_and_show),
       cmocka_unit_test(test_export_roundtrip),
+      cmocka_unit_test(test_live_dir),
   };
   return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -5,7 +5,8 @@
  * cancelled while down, unknown orders, mismatches), and a crash: a child
  * writing intents is killed with SIGKILL at a random point and the journal
  * it leaves is checked (integrity_check, every intent row whole, every
- * intent the child saw committed is there). */
+ * intent the child saw committed is there); a journal of a newer lobsim is
+ * refused untouched. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -509,12 +510,37 @@ static void test_crash(void **state) {
   }
 }
 
+/* A journal of a newer lobsim is refused, named, and left as it was; one
+ * that cannot be opened is named too. */
+static void test_newer_refused(void **state) {
+  (void)state;
+  jn_t *j = NULL;
+  lob_err_t err = {0};
+  assert_int_equal(jn_open(dbpath, &j, &err), LOB_OK);
+  jn_close(&j);
+  sqlite3 *db = NULL;
+  assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 2", NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_close(db);
+  assert_int_equal(jn_open(dbpath, &j, &err), LOB_EVERSION);
+  assert_null(j);
+  char want[600];
+  snprintf(want, sizeof want, "journal %s: schema version 2 is newer than this lobsim's 1",
+           dbpath);
+  assert_non_null(strstr(err.msg, want));
+  assert_int_equal(count_rows("PRAGMA user_version"), 2);
+  assert_int_equal(jn_open("/nonexistent/dir/j.sqlite", &j, &err), LOB_EIO);
+  assert_null(j);
+  assert_non_null(strstr(err.msg, "journal /nonexistent/dir/j.sqlite: cannot open"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_write_reopen, setup),
       cmocka_unit_test_setup(test_recover_cases, setup),
       cmocka_unit_test_setup(test_recover_mismatch, setup),
       cmocka_unit_test_setup(test_crash, setup),
+      cmocka_unit_test_setup(test_newer_refused, setup),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
