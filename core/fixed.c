@@ -3,28 +3,6 @@
 
 #include <string.h>
 
-const int64_t fx_pow10[FX_MAX_SCALE + 1] = {
-    1LL,
-    10LL,
-    100LL,
-    1000LL,
-    10000LL,
-    100000LL,
-    1000000LL,
-    10000000LL,
-    100000000LL,
-    1000000000LL,
-    10000000000LL,
-    100000000000LL,
-    1000000000000LL,
-    10000000000000LL,
-    100000000000000LL,
-    1000000000000000LL,
-    10000000000000000LL,
-    100000000000000000LL,
-    1000000000000000000LL,
-};
-
 /* The parts of a decimal text once the sign and exponent are split off:
  * the significant digits (integer part then fraction, leading zeros and
  * trailing fraction zeros removed) and the power of ten they are scaled by. */
@@ -217,6 +195,48 @@ int fx_decimals(const char *s, size_t n) {
   return dec > FX_MAX_SCALE ? -1 : dec;
 }
 
+/* "00".."99": two digits per step halve the divisions by 10. */
+static const char DIG2[200] = {
+    '0','0','0','1','0','2','0','3','0','4','0','5','0','6','0','7','0','8','0','9',
+    '1','0','1','1','1','2','1','3','1','4','1','5','1','6','1','7','1','8','1','9',
+    '2','0','2','1','2','2','2','3','2','4','2','5','2','6','2','7','2','8','2','9',
+    '3','0','3','1','3','2','3','3','3','4','3','5','3','6','3','7','3','8','3','9',
+    '4','0','4','1','4','2','4','3','4','4','4','5','4','6','4','7','4','8','4','9',
+    '5','0','5','1','5','2','5','3','5','4','5','5','5','6','5','7','5','8','5','9',
+    '6','0','6','1','6','2','6','3','6','4','6','5','6','6','6','7','6','8','6','9',
+    '7','0','7','1','7','2','7','3','7','4','7','5','7','6','7','7','7','8','7','9',
+    '8','0','8','1','8','2','8','3','8','4','8','5','8','6','8','7','8','8','8','9',
+    '9','0','9','1','9','2','9','3','9','4','9','5','9','6','9','7','9','8','9','9'};
+
+/* Writes exactly nd digits of x (x < 10^nd) ending just before p. */
+static char *put_digits(char *p, uint64_t x, int nd) {
+  for (; nd >= 2; nd -= 2) {
+    unsigned d = (unsigned)(x % 100);
+    x /= 100;
+    p -= 2;
+    memcpy(p, DIG2 + 2 * d, 2);
+  }
+  if (nd) *--p = (char)('0' + x % 10);
+  return p;
+}
+
+/* The integer part: as many digits as it has, at least one. */
+static char *put_uint(char *p, uint64_t x) {
+  while (x >= 100) {
+    unsigned d = (unsigned)(x % 100);
+    x /= 100;
+    p -= 2;
+    memcpy(p, DIG2 + 2 * d, 2);
+  }
+  if (x >= 10) {
+    p -= 2;
+    memcpy(p, DIG2 + 2 * x, 2);
+  } else {
+    *--p = (char)('0' + x);
+  }
+  return p;
+}
+
 size_t fx_format(int64_t v, int scale, int min_decimals, char *buf, size_t cap) {
   char tmp[48];
   char *end = tmp + sizeof tmp;
@@ -225,23 +245,26 @@ size_t fx_format(int64_t v, int scale, int min_decimals, char *buf, size_t cap) 
   if (scale < 0 || scale > FX_MAX_SCALE) return 0;
   if (min_decimals > scale) min_decimals = scale;
   if (min_decimals < 0) min_decimals = 0;
-  uint64_t p10 = (uint64_t)fx_pow10[scale];
-  uint64_t ip = m / p10, fp = m % p10;
+  /* The run files write a few values per order at scale 1-8: the common
+   * scales divide by a constant (a multiply) instead of a division. */
+  uint64_t ip, fp;
+  switch (scale) {
+  case 0: ip = m, fp = 0; break;
+  case 1: ip = m / 10, fp = m % 10; break;
+  case 2: ip = m / 100, fp = m % 100; break;
+  case 3: ip = m / 1000, fp = m % 1000; break;
+  case 8: ip = m / 100000000, fp = m % 100000000; break;
+  default: ip = m / (uint64_t)fx_pow10[scale], fp = m % (uint64_t)fx_pow10[scale]; break;
+  }
   /* Fraction digits, trimmed. */
   int nd = scale;
   while (nd > min_decimals && fp % 10 == 0) {
     fp /= 10;
     nd--;
   }
-  for (int i = 0; i < nd; i++) {
-    *--p = (char)('0' + fp % 10);
-    fp /= 10;
-  }
+  p = put_digits(p, fp, nd);
   if (nd > 0) *--p = '.';
-  do {
-    *--p = (char)('0' + ip % 10);
-    ip /= 10;
-  } while (ip);
+  p = put_uint(p, ip);
   if (v < 0) *--p = '-';
   size_t len = (size_t)(end - p);
   if (len + 1 > cap) {
@@ -253,22 +276,10 @@ size_t fx_format(int64_t v, int scale, int min_decimals, char *buf, size_t cap) 
   return len;
 }
 
-/* The same rule in 64 bits, for the common case where the numerator and
- * the divisor fit (a 128-bit division is a slow library call). |d| >= 2 or
- * d == 1 here, so q never overflows and 2|r| < 2^64. */
-static lob_status_t div_round64(int64_t n, int64_t d, int64_t *out) {
-  int64_t q = n / d, r = n % d;
-  uint64_t r2 = r < 0 ? (uint64_t)0 - (uint64_t)r : (uint64_t)r;
-  uint64_t ad = d < 0 ? (uint64_t)0 - (uint64_t)d : (uint64_t)d;
-  if (2 * r2 >= ad) q += ((n < 0) != (d < 0)) ? -1 : 1;
-  *out = q;
-  return LOB_OK;
-}
-
 lob_status_t fx_div_round(__int128 num, __int128 d, int64_t *out) {
   if (d == 0) return LOB_EINVAL;
   if (num >= INT64_MIN && num <= INT64_MAX && d > -INT64_MAX && d <= INT64_MAX && d != -1)
-    return div_round64((int64_t)num, (int64_t)d, out);
+    return fx__div_round64((int64_t)num, (int64_t)d, out);
   __int128 q = num / d, r = num % d;
   /* Round half away from zero: |2r| >= |d| moves q one step away from 0. */
   __int128 r2 = r < 0 ? -r : r;
@@ -276,23 +287,5 @@ lob_status_t fx_div_round(__int128 num, __int128 d, int64_t *out) {
   if (2 * r2 >= ad) q += ((num < 0) != (d < 0)) ? -1 : 1;
   if (q > INT64_MAX || q < INT64_MIN) return LOB_EOVERFLOW;
   *out = (int64_t)q;
-  return LOB_OK;
-}
-
-lob_status_t fx_muldiv(int64_t a, int64_t b, int64_t d, int64_t *out) {
-  return fx_div_round((__int128)a * b, d, out);
-}
-
-lob_status_t fx_mul(int64_t a, int64_t b, int64_t *out) {
-  int64_t r;
-  if (__builtin_mul_overflow(a, b, &r)) return LOB_EOVERFLOW;
-  *out = r;
-  return LOB_OK;
-}
-
-lob_status_t fx_add(int64_t a, int64_t b, int64_t *out) {
-  int64_t r;
-  if (__builtin_add_overflow(a, b, &r)) return LOB_EOVERFLOW;
-  *out = r;
   return LOB_OK;
 }

@@ -115,13 +115,23 @@ const char *inst_fee_asset(const inst_spec_t *s, int side) {
 lob_status_t inst_notional(const inst_spec_t *s, int64_t ticks, int64_t lots, int64_t *out) {
   /* price = ticks*tick*10^-px_scale, qty = lots*lot*10^-qty_scale;
    * notional in 1e-8 = price*qty*10^8. */
+  int e = FX_MONEY_SCALE - s->px_scale - s->qty_scale;
+  /* The common case (e >= 0: scales that sum to at most 8) has no division
+   * and fits 64 bits: one factor per instrument, three checked products.
+   * Anything that would overflow takes the 128-bit road below. */
+  int64_t k, v;
+  if (e >= 0 && !__builtin_mul_overflow(s->tick, s->lot, &k) &&
+      !__builtin_mul_overflow(k, fx_pow10[e], &k) && !__builtin_mul_overflow(ticks, lots, &v) &&
+      !__builtin_mul_overflow(v, k, &v)) {
+    *out = v;
+    return LOB_OK;
+  }
   __int128 num;
   /* Each product is checked: huge inputs give LOB_EOVERFLOW, never UB. */
   if (__builtin_mul_overflow((__int128)ticks, (__int128)s->tick, &num) ||
       __builtin_mul_overflow(num, (__int128)lots, &num) ||
       __builtin_mul_overflow(num, (__int128)s->lot, &num))
     return LOB_EOVERFLOW;
-  int e = FX_MONEY_SCALE - s->px_scale - s->qty_scale;
   __int128 d = 1;
   for (; e > 0; e--)
     if (__builtin_mul_overflow(num, (__int128)10, &num)) return LOB_EOVERFLOW;

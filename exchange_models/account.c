@@ -54,8 +54,6 @@ acct_kind_t acct_kind(const acct_t *a) { return a->cfg.kind; }
 
 /* --- helpers ------------------------------------------------------------ */
 
-lob_status_t acct_add_to(int64_t *field, int64_t v) { return fx_add(*field, v, field); }
-
 lob_status_t acct_qty_amount(const inst_spec_t *s, int64_t lots, int64_t *out) {
   int64_t x;
   lob_status_t st = fx_mul(lots, s->lot, &x);

@@ -61,7 +61,7 @@ lob_status_t acct_rate_of(int64_t amount, int64_t rate, int64_t *out);
  * and 5 are cancelled first so that realistic values never overflow. */
 lob_status_t acct_mul3_pow10(int64_t f0, int64_t f1, int64_t f2, int e10, int64_t *out);
 /* Adds v to *field with overflow check. */
-lob_status_t acct_add_to(int64_t *field, int64_t v);
+static inline lob_status_t acct_add_to(int64_t *field, int64_t v) { return fx_add(*field, v, field); }
 /* The checks every fill passes (p NULL: unknown instrument): LOB_EINVAL. */
 lob_status_t acct_fill_args(const acct_fill_t *f, const acct_pos_t *p, lob_err_t *err);
 

@@ -18,7 +18,7 @@
 #include "../../core/fixed.h"
 #include "risk_int.h"
 
-#define MONEY fx_pow10[FX_MONEY_SCALE]
+#define MONEY fx_pow10[FX_MONEY_SCALE] /* a constant: see fixed.h */
 
 lob_status_t rk_px_1e8(const inst_spec_t *s, int64_t ticks, int64_t *out) {
   /* one tick = tick x 10^-px_scale quote per base unit */

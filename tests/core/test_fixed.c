@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -134,6 +135,31 @@ static void test_round_trip(void **state) {
   }
 }
 
+/* The formatter against a second method (printf of the integer and
+ * fraction parts, then trailing zeros cut by hand), over the same spread. */
+static void test_format_vs_printf(void **state) {
+  (void)state;
+  uint64_t x = 0x9E3779B97F4A7C15ULL;
+  char b[64], ref[64];
+  for (int i = 0; i < 200000; i++) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    int64_t v = (int64_t)x >> (x % 64);
+    int scale = (int)(x % (FX_MAX_SCALE + 1)), mind = (int)((x >> 8) % 10);
+    uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, p10 = 1;
+    for (int k = 0; k < scale; k++) p10 *= 10;
+    int n = scale ? snprintf(ref, sizeof ref, "%s%llu.%0*llu", v < 0 ? "-" : "",
+                             (unsigned long long)(m / p10), scale, (unsigned long long)(m % p10))
+                  : snprintf(ref, sizeof ref, "%s%llu", v < 0 ? "-" : "", (unsigned long long)m);
+    int keep = mind < scale ? mind : scale; /* decimals that always stay */
+    while (scale && ref[n - 1] == '0' && n - 1 - (int)(strchr(ref, '.') - ref) > keep) ref[--n] = '\0';
+    if (ref[n - 1] == '.') ref[--n] = '\0';
+    assert_int_equal(fx_format(v, scale, mind, b, sizeof b), (size_t)n);
+    assert_string_equal(b, ref);
+  }
+}
+
 static void test_muldiv(void **state) {
   (void)state;
   int64_t v;
@@ -211,7 +237,8 @@ int main(void) {
       cmocka_unit_test(test_parse_plain),  cmocka_unit_test(test_parse_exponent),
       cmocka_unit_test(test_parse_errors), cmocka_unit_test(test_parse_int),
       cmocka_unit_test(test_decimals),     cmocka_unit_test(test_format),
-      cmocka_unit_test(test_round_trip),   cmocka_unit_test(test_muldiv), cmocka_unit_test(test_muldiv_random),
+      cmocka_unit_test(test_round_trip),
+      cmocka_unit_test(test_format_vs_printf),   cmocka_unit_test(test_muldiv), cmocka_unit_test(test_muldiv_random),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
