@@ -220,8 +220,7 @@ static char *put_digits(char *p, uint64_t x, int nd) {
   return p;
 }
 
-/* The integer part: as many digits as it has, at least one. */
-static char *put_uint(char *p, uint64_t x) {
+char *fx_put_uint(char *p, uint64_t x) {
   while (x >= 100) {
     unsigned d = (unsigned)(x % 100);
     x /= 100;
@@ -264,7 +263,7 @@ size_t fx_format(int64_t v, int scale, int min_decimals, char *buf, size_t cap) 
   }
   p = put_digits(p, fp, nd);
   if (nd > 0) *--p = '.';
-  p = put_uint(p, ip);
+  p = fx_put_uint(p, ip);
   if (v < 0) *--p = '-';
   size_t len = (size_t)(end - p);
   if (len + 1 > cap) {

@@ -81,6 +81,10 @@ static inline lob_status_t fx__div_round64(int64_t n, int64_t d, int64_t *out) {
   return LOB_OK;
 }
 
+/* Writes the decimal digits of x (at least one) so that they end just
+ * before `end`, and returns where they start: no NUL, at most 20 bytes. */
+char *fx_put_uint(char *end, uint64_t x);
+
 /* out = a x b / d, rounded half away from zero (in 64 bits when a x b
  * fits, else in 128). LOB_EINVAL when d == 0, LOB_EOVERFLOW when the result
  * does not fit int64. */

@@ -47,7 +47,51 @@ static void test_order(void **state) {
   assert_null(q);
 }
 
+/* Interleaved pushes and pops against a second method: a plain array
+ * searched for its smallest (time, class, push number) on every pop. The
+ * payload (the tag) must come back with its own key. */
+static void test_random_vs_scan(void **state) {
+  (void)state;
+  enum { N = 3000 };
+  static struct { int64_t t; uint32_t cls, tag; } ref[N];
+  size_t nref = 0;
+  evq_t *q = NULL;
+  assert_int_equal(evq_create(&q), LOB_OK);
+  uint64_t x = 0x2545F4914F6CDD1DULL;
+  uint32_t tag = 0;
+  for (int step = 0; step < 20000; step++) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    if (nref < N && (x % 3 != 0 || nref == 0)) { /* push, with many equal times */
+      int64_t t = (int64_t)(x >> 8) % 50;
+      uint32_t cls = (uint32_t)(x >> 20) % 4;
+      push(q, t, cls, tag);
+      ref[nref].t = t, ref[nref].cls = cls, ref[nref].tag = tag++;
+      nref++;
+    } else {
+      size_t b = 0; /* tags grow with push order, so they break ties */
+      for (size_t i = 1; i < nref; i++)
+        if (ref[i].t < ref[b].t || (ref[i].t == ref[b].t && (ref[i].cls < ref[b].cls ||
+            (ref[i].cls == ref[b].cls && ref[i].tag < ref[b].tag))))
+          b = i;
+      const evq_item_t *top = evq_peek(q);
+      assert_non_null(top);
+      assert_int_equal(top->kind, ref[b].tag);
+      evq_item_t it;
+      evq_pop(q, &it);
+      assert_int_equal(it.kind, ref[b].tag);
+      assert_int_equal(it.time, ref[b].t);
+      assert_int_equal(it.cls, ref[b].cls);
+      ref[b] = ref[--nref];
+    }
+    assert_int_equal(evq_size(q), nref);
+  }
+  evq_destroy(&q);
+}
+
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_order)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_order),
+                                     cmocka_unit_test(test_random_vs_scan)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
