@@ -122,4 +122,14 @@ int ord_status_final(int st);
 const char *ord_reason_name(int r);
 const char *ord_reason_text(int r);
 
+/* The update that reports new-order request q with `status` before any
+ * fill (a send, or a refusal by the risk layer, the engine or the matcher):
+ * id, market, side, price and qty from q, leaves = qty while the status is
+ * open, and `reason`. Times and position_after are the caller's. */
+ord_update_t ord_update_of_req(const ord_req_t *q, int status, int reason);
+/* A refused cancel or amend of order `id` that the refuser does not know:
+ * REJECTED, rejected_op = op, `reason`. Times and position_after are the
+ * caller's; a refuser that knows the order fills in its state. */
+ord_update_t ord_update_refused_op(uint16_t inst, uint64_t id, int op, int reason);
+
 #endif

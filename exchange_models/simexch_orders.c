@@ -11,16 +11,8 @@
 #include "simexch_int.h"
 
 static void reject_req(sx_t *x, const ord_req_t *r, int reason, int64_t ts) {
-  ord_update_t u;
-  memset(&u, 0, sizeof u);
-  u.id = r->id;
-  u.inst = r->inst;
-  u.side = r->side;
-  u.status = OS_REJECTED;
-  u.reason = (uint8_t)reason;
+  ord_update_t u = ord_update_of_req(r, OS_REJECTED, reason);
   u.exch_ts = ts;
-  u.price = r->price;
-  u.qty = r->qty;
   u.position_after = sx_pos_now(x, sx_inst(x, r->inst));
   x->st.rejected++;
   x->emit(x->ctx, &u);
@@ -28,13 +20,7 @@ static void reject_req(sx_t *x, const ord_req_t *r, int reason, int64_t ts) {
 
 /* A refused cancel/amend of an order we do not know. */
 static void reject_op(sx_t *x, uint16_t inst, uint64_t id, int op, int64_t ts) {
-  ord_update_t u;
-  memset(&u, 0, sizeof u);
-  u.id = id;
-  u.inst = inst;
-  u.status = OS_REJECTED;
-  u.reason = RJ_UNKNOWN_ORDER;
-  u.rejected_op = (uint8_t)op;
+  ord_update_t u = ord_update_refused_op(inst, id, op, RJ_UNKNOWN_ORDER);
   u.exch_ts = ts;
   u.position_after = sx_pos_now(x, sx_inst(x, inst));
   if (op == OP_CANCEL) x->st.cancel_rejected++;

@@ -54,21 +54,11 @@ static lob_status_t schedule(eng_t *g, const evq_item_t *it) {
  * known there, see order.h). */
 static void refused(const eng_t *g, const evq_item_t *it, int op, int reason, int64_t exch_ts,
                     ord_update_t *u) {
-  memset(u, 0, sizeof *u);
+  *u = op == OP_NEW ? ord_update_of_req(&it->u.req, OS_REJECTED, reason)
+                    : ord_update_refused_op(it->market, it->u.ref.id, op, reason);
   u->inst = it->market;
   u->exch_ts = exch_ts;
-  u->reason = (uint8_t)reason;
-  u->status = OS_REJECTED;
   u->position_after = g->pos[it->market];
-  if (op == OP_NEW) {
-    u->id = it->u.req.id;
-    u->side = it->u.req.side;
-    u->price = it->u.req.price;
-    u->qty = it->u.req.qty;
-  } else {
-    u->id = it->u.ref.id;
-    u->rejected_op = (uint8_t)op;
-  }
 }
 
 static lob_status_t schedule_request(eng_t *g, uint16_t inst, int op, evq_item_t *it) {
@@ -103,16 +93,8 @@ static lob_status_t v_submit(void *impl, const ord_req_t *req) {
   it.u.req = *req;
   g->orders++;
   /* orders.csv: the order as sent, at the local time it was sent. */
-  ord_update_t u;
-  memset(&u, 0, sizeof u);
-  u.id = req->id;
-  u.inst = req->inst;
-  u.side = req->side;
-  u.status = OS_PENDING;
+  ord_update_t u = ord_update_of_req(req, OS_PENDING, RJ_NONE);
   u.local_ts = g->ctx.now;
-  u.price = req->price;
-  u.qty = req->qty;
-  u.leaves_qty = req->qty;
   u.position_after = g->pos[req->inst];
   lob_status_t st = ro_order(g->out, &g->m[req->inst].spec, g->m[req->inst].cfg->name, &u, "new");
   if (st != LOB_OK) return st;

@@ -136,10 +136,7 @@ static void refuse_op(pp_t *p, uint16_t inst, uint64_t id, int op, int reason) {
   if (o) {
     u = ord_state(p, o, o->status);
   } else {
-    memset(&u, 0, sizeof u);
-    u.id = id;
-    u.inst = inst;
-    u.status = OS_REJECTED;
+    u = ord_update_refused_op(inst, id, op, reason);
     u.exch_ts = pp_now();
     u.position_after = p->m[inst].xpos;
   }

@@ -84,16 +84,8 @@ static void count(rk_t *r, rk_chk_t k) {
 }
 
 static void refuse_new(rk_t *r, const ord_req_t *q, rk_chk_t k) {
-  ord_update_t u;
-  memset(&u, 0, sizeof u);
-  u.id = q->id;
-  u.inst = q->inst;
-  u.side = q->side;
-  u.status = OS_REJECTED;
-  u.reason = rk_check_reasons[k];
+  ord_update_t u = ord_update_of_req(q, OS_REJECTED, rk_check_reasons[k]);
   u.local_ts = r->ctx->now;
-  u.price = q->price;
-  u.qty = q->qty;
   if (q->inst < r->ctx->ninst) u.position_after = r->ctx->position[q->inst];
   count(r, k);
   r->host.deliver(r->host.host, &u);
@@ -102,13 +94,7 @@ static void refuse_new(rk_t *r, const ord_req_t *q, rk_chk_t k) {
 /* A refused cancel or amend: the order as the layer knows it (REJECTED when
  * it does not know it), rejected_op set. */
 static void refuse_op(rk_t *r, uint16_t inst, uint64_t id, const rk_ord_t *o, int op, rk_chk_t k) {
-  ord_update_t u;
-  memset(&u, 0, sizeof u);
-  u.id = id;
-  u.inst = inst;
-  u.status = OS_REJECTED;
-  u.reason = rk_check_reasons[k];
-  u.rejected_op = (uint8_t)op;
+  ord_update_t u = ord_update_refused_op(inst, id, op, rk_check_reasons[k]);
   u.local_ts = r->ctx->now;
   if (o) {
     u.side = o->side;
