@@ -27,10 +27,18 @@ const char *tu_root(const char *rel, char *buf, size_t cap) {
 
 int tu_exists(const char *path) { return access(path, R_OK) == 0; }
 
+/* Scratch space lives beside the program under test (build/testtmp for
+ * build/lobsim, build/asan/testtmp for build/asan/lobsim), so that the test
+ * suites of two build directories can run at the same time. */
 const char *tu_tmpdir(const char *name, char *buf, size_t cap) {
   char cmd[1200];
-  const char *root = getenv("LOBSIM_ROOT");
-  snprintf(buf, cap, "%s/build/testtmp/%s", root && *root ? root : ".", name);
+  const char *root = getenv("LOBSIM_ROOT"), *prog = tu_prog(), *slash = strrchr(prog, '/');
+  int dl = slash ? (int)(slash - prog) : 0;
+  if (prog[0] == '/')
+    snprintf(buf, cap, "%.*s/testtmp/%s", dl, prog, name);
+  else
+    snprintf(buf, cap, "%s/%.*s%stesttmp/%s", root && *root ? root : ".", dl, prog, dl ? "/" : "",
+             name);
   snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", buf, buf);
   if (system(cmd) != 0) fprintf(stderr, "tu_tmpdir: cannot make %s\n", buf);
   return buf;
