@@ -19,9 +19,9 @@ PREFIX  ?= /usr/local
 CC      ?= cc
 OPT     ?= -O2
 SAN     ?=
-PKGS    := zlib gsl inih jansson libcrypto sqlite3 libcurl libwebsockets cmocka
+PKGS    := zlib gsl inih jansson libcrypto libssl sqlite3 libcurl libwebsockets cmocka
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs zlib gsl inih jansson libcrypto sqlite3 libcurl libwebsockets 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs zlib gsl inih jansson libcrypto libssl sqlite3 libcurl libwebsockets 2>/dev/null)
 TEST_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 CFLAGS  ?= $(OPT) -g

@@ -1,5 +1,6 @@
 /* cli_serve.c - `lobsim serve --data FILE.lob [--speed 1|10|max] [--port P]
- * [--balance ASSET=AMOUNT ...] [--fault NAME[=ARG] ...]`.
+ * [--balance ASSET=AMOUNT ...] [--fault NAME[=ARG] ...] [--tls-cert FILE
+ * --tls-key FILE]`.
  *
  * Reads the API key and secret the clients must use from the server's
  * environment (BYBIT_API_KEY / BYBIT_API_SECRET, or PREFIX_API_KEY /
@@ -22,6 +23,7 @@ static void usage(FILE *f) {
   fprintf(f, "usage: lobsim serve --data FILE.lob [--speed 1|10|max] [--port P] [--paused]\n"
              "                    [--balance ASSET=AMOUNT ...] [--fault NAME[=ARG] ...]\n"
              "                    [--key-env PREFIX] [--verbose]\n"
+             "                    [--tls-cert CERT.pem --tls-key KEY.pem]\n"
              "A local exchange on 127.0.0.1 speaking Bybit V5: REST under /v5/..., WebSocket\n"
              "streams at /v5/public/<category> and /v5/private. Orders run in lobsim's simulated\n"
              "exchange while FILE.lob is replayed: --speed 1 real time, 10 ten times faster,\n"
@@ -33,7 +35,9 @@ static void usage(FILE *f) {
              "--balance: start balances (default 10000 of the settle or quote asset).\n"
              "--fault: ratelimit[=N], http5xx[=N], http5xx-after[=N], slow=MS[,N], skew=MS,\n"
              "ws-drop[=N], dup[=N], reorder[=N], gap[=N], book-reset, partial[=N]; also at run\n"
-             "time with POST /lobsim/faults {\"set\":[\"NAME=ARG\"]}. See docs/serve.md.\n");
+             "time with POST /lobsim/faults {\"set\":[\"NAME=ARG\"]}.\n"
+             "--tls-cert/--tls-key (both or neither): the port serves https and wss only, with\n"
+             "this certificate (PEM) and its unencrypted private key. See docs/serve.md.\n");
 }
 
 static sv_t *g_sv;
@@ -118,6 +122,10 @@ int cli_serve(int argc, char **argv) {
       faults[nfaults++] = v;
     } else if (!strcmp(a, "--key-env")) {
       prefix = v;
+    } else if (!strcmp(a, "--tls-cert")) {
+      cfg.tls_cert = v;
+    } else if (!strcmp(a, "--tls-key")) {
+      cfg.tls_key = v;
     } else {
       fprintf(stderr, "lobsim serve: unknown option %s\n", a);
       usage(stderr);
@@ -129,6 +137,12 @@ int cli_serve(int argc, char **argv) {
     usage(stderr);
     return 2;
   }
+  if (!cfg.tls_cert != !cfg.tls_key) {
+    fprintf(stderr, "lobsim serve: --tls-cert and --tls-key go together (%s is missing)\n",
+            cfg.tls_cert ? "--tls-key" : "--tls-cert");
+    return 2;
+  }
+  int tls = cfg.tls_cert != NULL;
   char kname[96], sname[96], masked[32];
   snprintf(kname, sizeof kname, "%s_API_KEY", prefix);
   snprintf(sname, sizeof sname, "%s_API_SECRET", prefix);
@@ -152,14 +166,15 @@ int cli_serve(int argc, char **argv) {
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
   signal(SIGPIPE, SIG_IGN);
-  printf("lobsim serve: listening on http://127.0.0.1:%d\n", sv_port(s));
+  printf("lobsim serve: listening on %s://127.0.0.1:%d\n", tls ? "https" : "http", sv_port(s));
   fflush(stdout);
-  fprintf(stderr, "lobsim serve: key %s (from %s), data %s, speed %s%s\n",
+  fprintf(stderr, "lobsim serve: key %s (from %s), data %s, speed %s%s%s%s\n",
           log_mask(cfg.api_key, masked, sizeof masked), kname, cfg.data,
           cfg.speed == SV_SPEED_MAX  ? "max"
           : cfg.speed == SV_SPEED_10 ? "10"
                                      : "1",
-          cfg.paused ? " (paused)" : "");
+          cfg.paused ? " (paused)" : "", tls ? ", TLS certificate " : "",
+          tls ? cfg.tls_cert : "");
   lob_status_t st = sv_run(s, &err);
   g_sv = NULL;
   sv_destroy(&s);

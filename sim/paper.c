@@ -82,6 +82,12 @@ static lob_status_t read_connector(pp_t *p, lob_err_t *err) {
       (st = params_i64(c, "book_depth", 50, &depth, err)))
     return st;
   p->book_depth = (int)depth;
+  /* A CA file for the https/wss endpoints (paper or live). It changes whom
+   * the TLS clients trust, never which host they reach: that stays
+   * mode_endpoints' alone. */
+  const char *ca = params_str(c, "ca_file", NULL);
+  if (ca && (st = bbw_ca_file_check(ca, err)) != LOB_OK)
+    return lob_err_prefix(err, "%s: [connector] ca_file", p->cfg->file), st;
   if ((st = params_check_unused(c, err)) != LOB_OK) return st;
   if (strcmp(cat, "linear") && strcmp(cat, "spot"))
     return lob_err_set(err, LOB_ECONFIG, "%s: [connector] category = %s: want linear or spot",
@@ -194,6 +200,7 @@ static lob_status_t connect_exchange(pp_t *p, const char *key, const char *secre
   bb_rest_cfg_t rc;
   memset(&rc, 0, sizeof rc);
   rc.base_url = p->ep.rest;
+  rc.ca_file = params_str(&p->conn, "ca_file", NULL); /* checked by read_connector */
   rc.api_key = key;
   rc.api_secret = secret;
   rc.pace.seed = p->cfg->seed;
@@ -228,6 +235,7 @@ static lob_status_t connect_exchange(pp_t *p, const char *key, const char *secre
   bbw_cfg_t wc;
   memset(&wc, 0, sizeof wc);
   wc.url = p->ep.ws_public;
+  wc.ca_file = rc.ca_file;
   wc.seed = p->cfg->seed;
   wc.h = pp_handlers(0);
   wc.user = p;

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../connectors/bybit/bbw.h"
 #include "serve_int.h"
 
 int64_t sv_server_ms(const sv_t *s) {
@@ -478,6 +479,17 @@ lob_status_t sv_create(const sv_config_t *cfg, sv_t **out, lob_err_t *err) {
     return lob_err_set(err, LOB_EINVAL,
                        "lobsim serve: no API key and secret (set BYBIT_API_KEY and "
                        "BYBIT_API_SECRET in the server's environment)");
+  int tls = cfg->tls_cert && cfg->tls_cert[0];
+  if (tls != (cfg->tls_key && cfg->tls_key[0]))
+    return lob_err_set(err, LOB_EINVAL,
+                       "lobsim serve: TLS needs both --tls-cert FILE and --tls-key FILE");
+  if (tls) {
+    lob_status_t tst = sv_tls_check(cfg->tls_cert, cfg->tls_key, err);
+    if (tst != LOB_OK) {
+      lob_err_prefix(err, "lobsim serve");
+      return tst;
+    }
+  }
   sv_t *s = calloc(1, sizeof *s);
   if (!s) return lob_err_set(err, LOB_ENOMEM, "lobsim serve: out of memory");
   lob_status_t st = LOB_OK;
@@ -485,6 +497,7 @@ lob_status_t sv_create(const sv_config_t *cfg, sv_t **out, lob_err_t *err) {
   s->key = strdup(cfg->api_key);
   s->secret = strdup(cfg->api_secret);
   s->cfg.api_key = s->cfg.api_secret = NULL; /* only the copies are used */
+  s->cfg.tls_cert = s->cfg.tls_key = NULL;   /* read once, by lws_create_context */
   s->f.ws_drop = -1;
   s->trades = json_array();
   atomic_init(&s->stop, 0);
@@ -503,11 +516,27 @@ lob_status_t sv_create(const sv_config_t *cfg, sv_t **out, lob_err_t *err) {
   info.protocols = protocols;
   info.user = s;
   info.options = LWS_SERVER_OPTION_DISABLE_IPV6;
+  if (tls) {
+    /* The one port then speaks TLS only: https REST and wss streams. */
+    info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.ssl_cert_filepath = cfg->tls_cert;
+    info.ssl_private_key_filepath = cfg->tls_key;
+    /* HTTP/1.1 only: the X-BAPI-* headers are read as lws custom headers,
+     * which lws keeps for HTTP/1 only, so an h2 client (libcurl offers h2
+     * over TLS) must fall back by ALPN. */
+    info.alpn = "http/1.1";
+    /* lws also gives every TLS context a client SSL_CTX, and 4.1 leaks it
+     * when another context was made after this one (bbw_tls.c): hand it an
+     * owned, empty one (the server connects nowhere). */
+    if ((st = bbw_tls_ctx_new(NULL, 0, &s->tls_client, err)) != LOB_OK) goto fail;
+    info.provided_client_ssl_ctx = s->tls_client;
+  }
   info.keepalive_timeout = 60;
   info.timeout_secs = 30;
   s->ctx = lws_create_context(&info);
   if (!s->ctx) {
-    st = lob_err_set(err, LOB_EIO, "lobsim serve: cannot listen on 127.0.0.1:%d", cfg->port);
+    st = lob_err_set(err, LOB_EIO, "lobsim serve: cannot listen on 127.0.0.1:%d%s", cfg->port,
+                     tls ? " with TLS" : "");
     goto fail;
   }
   s->vh = lws_get_vhost_by_name(s->ctx, "default");
@@ -535,6 +564,7 @@ void sv_destroy(sv_t **pp) {
   sv_t *s = *pp;
   if (s->ctx) lws_context_destroy(s->ctx); /* closes the connections (their queues) */
   s->ctx = NULL;
+  bbw_tls_ctx_free(&s->tls_client);
   sv_exch_close(s);
   json_decref(s->trades);
   for (size_t d = 0; d < SV_NDEPTH; d++) {

@@ -38,6 +38,10 @@ typedef struct {
   size_t nbalances;
   sv_balance_t balances[SV_MAX_BALANCES]; /* none: 10000 of the settle/quote asset */
   int verbose;                            /* 1: one stderr line per request (no secrets) */
+  /* TLS: both (the port then serves https and wss only) or neither. PEM
+   * files (borrowed paths); the key must be the certificate's. */
+  const char *tls_cert;
+  const char *tls_key;
 } sv_config_t;
 
 typedef struct sv sv_t;
@@ -46,8 +50,10 @@ void sv_config_default(sv_config_t *cfg);
 
 /* Opens the data file, sets up the simulated venue and the account, and
  * binds the listening socket on 127.0.0.1 (so sv_port is known at once).
- * LOB_EINVAL for a missing key/secret or data path; LOB_EIO when the socket
- * cannot be bound; the data file's own errors. */
+ * LOB_EINVAL for a missing key/secret or data path, or only one of
+ * tls_cert / tls_key; LOB_EIO for a TLS file that cannot be read or a key
+ * that is not the certificate's (the message names the file), and when the
+ * socket cannot be bound; the data file's own errors. */
 lob_status_t sv_create(const sv_config_t *cfg, sv_t **out, lob_err_t *err);
 /* NULL-safe; sets *pp to NULL. */
 void sv_destroy(sv_t **pp);
@@ -61,6 +67,11 @@ lob_status_t sv_run(sv_t *s, lob_err_t *err);
 /* Asks sv_run to return: sets an atomic flag and wakes the service loop
  * (lws_cancel_service). Safe from any thread and from a signal handler. */
 void sv_stop(sv_t *s);
+
+/* Checks a TLS certificate and private key pair before it is served: both
+ * files readable PEM, the key the certificate's. LOB_EIO naming the file
+ * (sim/serve_tls.c). */
+lob_status_t sv_tls_check(const char *cert, const char *key, lob_err_t *err);
 
 /* Sets a fault switch, NAME[=ARG] as on the command line (docs/serve.md):
  * ratelimit=N, http5xx=N, http5xx-after=N, slow=MS[,N], skew=MS,

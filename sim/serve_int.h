@@ -11,6 +11,7 @@
  * serve_ws.c    WebSocket requests (subscribe, auth, ping) and the public
  *               pushes (orderbook snapshot/delta, publicTrade)
  * serve_fault.c the fault switches
+ * serve_tls.c   the --tls-cert / --tls-key check (sv_tls_check, serve.h)
  * Two clocks: the server clock (wall clock + the skew fault) is the one a
  * client signs against; the exchange clock (the replay's exchange time) is
  * the one every order, fill and market message carries.
@@ -192,6 +193,7 @@ struct sv {
   /* lws */
   struct lws_context *ctx;
   struct lws_vhost *vh;
+  struct ssl_ctx_st *tls_client; /* TLS: the context's (unused) client SSL_CTX, owned here */
   lws_sorted_usec_list_t sul;
   int port, tick_armed;
   atomic_int stop;

@@ -108,6 +108,10 @@ lob_status_t bb_rest_create(const bb_rest_cfg_t *cfg, bb_rest_t **out, lob_err_t
     return lob_err_set(err, LOB_EINVAL, "bybit rest: the base URL must start with http:// or https://");
   if ((cfg->api_key && !cfg->api_secret) || (!cfg->api_key && cfg->api_secret))
     return lob_err_set(err, LOB_EINVAL, "bybit rest: an API key needs its secret and vice versa");
+  if (cfg->ca_file && (st = bbw_ca_file_check(cfg->ca_file, err)) != LOB_OK) {
+    lob_err_prefix(err, "bybit rest");
+    return st;
+  }
   bb_rest_t *c = calloc(1, sizeof *c);
   if (!c) return lob_err_set(err, LOB_ENOMEM, "bybit rest: out of memory");
   c->cfg = *cfg;
@@ -124,6 +128,7 @@ lob_status_t bb_rest_create(const bb_rest_cfg_t *cfg, bb_rest_t **out, lob_err_t
   c->cfg.base_url = c->base;
   c->cfg.api_key = c->key;
   c->cfg.api_secret = c->secret;
+  c->cfg.ca_file = NULL; /* libcurl keeps its own copy (CURLOPT_CAINFO) */
   if (!c->base || (cfg->api_key && (!c->key || !c->secret))) goto fail;
   size_t bl = strlen(c->base);
   while (bl > 0 && c->base[bl - 1] == '/') c->base[--bl] = '\0';
@@ -152,6 +157,14 @@ lob_status_t bb_rest_create(const bb_rest_cfg_t *cfg, bb_rest_t **out, lob_err_t
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
   curl_easy_setopt(h, CURLOPT_USERAGENT, "lobsim-bybit/1");
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L); /* the defaults, stated: never off */
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (cfg->ca_file &&
+      (curl_easy_setopt(h, CURLOPT_CAINFO, cfg->ca_file) != CURLE_OK ||
+       curl_easy_setopt(h, CURLOPT_CAPATH, NULL) != CURLE_OK)) {
+    st = LOB_EIO;
+    goto fail;
+  }
   *out = c;
   return LOB_OK;
 fail:
@@ -224,7 +237,7 @@ typedef enum {
   OUT_UNKNOWN,     /* may have been executed: timeout, lost reply, 5xx, 10016, garbled 200 */
   OUT_LIMITED,     /* 10006 / 429 / 403: refused, not executed */
   OUT_TIMESTAMP,   /* 10002 */
-  OUT_HTTP         /* another HTTP status: final */
+  OUT_HTTP         /* another HTTP status, or a failure no retry mends (TLS): final */
 } outcome_t;
 
 static lob_status_t status_of_code(int64_t rc) {
@@ -333,6 +346,18 @@ static outcome_t attempt(bb_rest_t *c, const bb_req_t *req, const char *url, con
     if (cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST ||
         cc == CURLE_COULDNT_RESOLVE_PROXY) {
       snprintf(why, cap, "no connection (%s)", d);
+      return OUT_NOT_SENT;
+    }
+    if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE ||
+        cc == CURLE_SSL_ISSUER_ERROR) {
+      snprintf(why, cap,
+               "TLS verification failed, nothing sent (%s): the server's certificate is not "
+               "trusted (check the CA file, connector.ca_file) or does not name the URL's host",
+               d);
+      return OUT_HTTP;
+    }
+    if (cc == CURLE_SSL_CONNECT_ERROR) {
+      snprintf(why, cap, "TLS handshake failed, nothing sent (%s)", d);
       return OUT_NOT_SENT;
     }
     if (cc == CURLE_OPERATION_TIMEDOUT) c->st.timeouts++;

@@ -23,6 +23,9 @@
  *    placed" (by this call's earlier attempt or by an earlier run): the ack
  *    says `duplicate` and the caller reads the order by orderLinkId
  *    (bb_rest_order_by_link). No order is ever sent twice.
+ *  - A TLS certificate that does not verify (untrusted issuer, wrong host,
+ *    expired) is final at once: nothing was sent, and another try would
+ *    meet the same certificate. A handshake that broke off is "not sent".
  *  - Refusals that prove nothing was executed are retried for every call:
  *    10006 / HTTP 429 / 403 (after the block of bb_pace ends; a block longer
  *    than max_wait_ms fails the call at once instead of sleeping), a
@@ -63,6 +66,11 @@ typedef struct {
 
 typedef struct {
   const char *base_url;       /* "https://api-demo.bybit.com", "http://127.0.0.1:P"; copied */
+  /* https: a PEM file of the certificates to trust INSTEAD of the system's
+   * (CURLOPT_CAINFO, and no CA directory); NULL: the system store. Checked
+   * by bbw_ca_file_check. The peer and its host name (or IP address) are
+   * always verified; there is no switch to turn that off. */
+  const char *ca_file;
   const char *api_key;        /* NULL: public calls only; copied, wiped on destroy */
   const char *api_secret;
   int64_t recv_window_ms;     /* 0 = 5000 */
@@ -81,6 +89,9 @@ typedef struct {
   void *user;
 } bb_rest_cfg_t;
 
+/* LOB_EINVAL for a base URL that is not http(s):// or a key without its
+ * secret; LOB_EIO for a ca_file bbw_ca_file_check refuses (naming it) or
+ * when libcurl cannot be set up; LOB_ENOMEM. */
 lob_status_t bb_rest_create(const bb_rest_cfg_t *cfg, bb_rest_t **out, lob_err_t *err);
 void bb_rest_destroy(bb_rest_t **pp);
 

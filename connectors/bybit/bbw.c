@@ -11,6 +11,7 @@
 
 #include <libwebsockets.h>
 #include <openssl/crypto.h>
+#include <openssl/x509.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -265,13 +266,30 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     return mine ? on_rx(c, wsi, in, len) : -1;
   case LWS_CALLBACK_CLIENT_WRITEABLE:
     return mine ? on_writable(c, wsi) : -1;
+  case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+    /* user: the X509_STORE_CTX, in: the SSL, len: OpenSSL's verdict. Only
+     * noted, for the notice (lws's own error text is "SSL err 1");
+     * returning 0 leaves the verdict as it is. */
+    if (mine && !len && user) {
+      X509_STORE_CTX *x = user;
+      snprintf(c->tls_why, sizeof c->tls_why, "%s (depth %d)",
+               X509_verify_cert_error_string(X509_STORE_CTX_get_error(x)),
+               X509_STORE_CTX_get_error_depth(x));
+    }
+    return 0;
   case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
     if (mine) {
       c->st.connect_errors++;
-      char why[200];
-      snprintf(why, sizeof why, "connect to %s failed: %.*s", c->url, in ? (int)len : 0,
-               in ? (const char *)in : "");
-      if (!in) snprintf(why, sizeof why, "connect to %s failed", c->url);
+      char why[400];
+      if (c->tls_why[0])
+        snprintf(why, sizeof why,
+                 "connect to %s failed: TLS: the server's certificate is not trusted: %s (check "
+                 "the CA file, connector.ca_file, and that the certificate names the URL's host)",
+                 c->url, c->tls_why);
+      else if (in)
+        snprintf(why, sizeof why, "connect to %s failed: %.*s", c->url, (int)len, (const char *)in);
+      else
+        snprintf(why, sizeof why, "connect to %s failed", c->url);
       c->wsi = NULL;
       lost(c, why);
     }
@@ -319,6 +337,7 @@ static void start_connect(bbw_t *c) {
   ci.local_protocol_name = PROTOCOLS[0].name;
   ci.retry_and_idle_policy = &RETRY;
   c->state = BBW_S_CONNECTING;
+  c->tls_why[0] = '\0';
   c->due_ns = bbw__now(c) + c->cfg.connect_timeout_ms * TS_NS_PER_MS;
   c->wsi = NULL;
   c->in_connect = 1;
@@ -428,6 +447,10 @@ lob_status_t bbw_create(const bbw_cfg_t *cfg, bbw_t **out, lob_err_t *err) {
                               !*cfg->api_secret))
     return lob_err_set(err, LOB_EINVAL,
                        "bybit ws %s: a private stream needs an API key and secret", u);
+  if (cfg->ca_file && (st = bbw_ca_file_check(cfg->ca_file, err)) != LOB_OK) {
+    lob_err_prefix(err, "bybit ws %s", u);
+    return st;
+  }
   bbw_t *c = calloc(1, sizeof *c);
   if (!c) return lob_err_set(err, LOB_ENOMEM, "bybit ws: out of memory");
   c->cfg = *cfg;
@@ -438,6 +461,7 @@ lob_status_t bbw_create(const bbw_cfg_t *cfg, bbw_t **out, lob_err_t *err) {
   }
   c->cfg.url = c->url;
   c->cfg.api_key = c->cfg.api_secret = NULL; /* only the copies, wiped on destroy */
+  c->cfg.ca_file = NULL;                     /* read once, into c->tls below */
   if (!c->url || (cfg->private_stream && (!c->key || !c->secret))) {
     st = lob_err_set(err, LOB_ENOMEM, "bybit ws: out of memory");
     goto fail;
@@ -461,7 +485,18 @@ lob_status_t bbw_create(const bbw_cfg_t *cfg, bbw_t **out, lob_err_t *err) {
   ci.user = c;
   ci.fd_limit_per_thread = 16; /* one socket; the default sizes tables by ulimit */
   ci.retry_and_idle_policy = &RETRY;
-  if (!strncmp(u, "wss://", 6)) ci.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+  if (!strncmp(u, "wss://", 6)) {
+    ci.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    /* Our own client SSL_CTX (bbw_tls.c says why): with a CA file only
+     * that file is trusted (as bb_rest does it), else the system store.
+     * lws verifies the peer and its host name or IP address on every
+     * connection: no LCCSCF_ALLOW_* flag is ever set. */
+    if ((st = bbw_tls_ctx_new(cfg->ca_file, 1, &c->tls, err)) != LOB_OK) {
+      lob_err_prefix(err, "bybit ws %s", u);
+      goto fail;
+    }
+    ci.provided_client_ssl_ctx = c->tls;
+  }
   c->ctx = lws_create_context(&ci);
   if (!c->ctx) {
     st = lob_err_set(err, LOB_EIO, "bybit ws %s: libwebsockets context could not be created", u);
@@ -481,6 +516,7 @@ void bbw_destroy(bbw_t **pp) {
   bbw_t *c = *pp;
   c->destroying = 1;
   if (c->ctx) lws_context_destroy(c->ctx);
+  bbw_tls_ctx_free(&c->tls); /* after the context: its connections used it */
   out_clear(c);
   for (size_t i = 0; i < c->ntopics; i++) book_destroy(&c->topics[i].book);
   bbw__xids_free(c);

@@ -160,6 +160,11 @@ typedef struct {
 
 typedef struct {
   const char *url;          /* ws://127.0.0.1:P/v5/public/linear, wss://...; copied */
+  /* wss: a PEM file of the certificates to trust INSTEAD of the system's
+   * (e.g. the self-signed one of `lobsim serve --tls-cert`); NULL: the
+   * system store. The peer's certificate and its host name (or IP address)
+   * are always verified: there is no switch to turn that off. */
+  const char *ca_file;
   int private_stream;       /* 1: auth (section 2.2) before subscribing */
   const char *api_key;      /* private only; copied, wiped on destroy, never printed */
   const char *api_secret;   /* private only; copied, wiped on destroy, never printed */
@@ -182,11 +187,32 @@ typedef struct {
 
 /* Creates the connection object (no network yet: the first bbw_service()
  * connects). LOB_EINVAL with a message for a URL that is not ws:// or wss://
- * or a private stream without key and secret; LOB_ENOMEM; LOB_EIO when the
- * libwebsockets context cannot be made. */
+ * or a private stream without key and secret; LOB_ENOMEM; LOB_EIO for a
+ * ca_file that bbw_ca_file_check refuses or when the libwebsockets context
+ * cannot be made. */
 lob_status_t bbw_create(const bbw_cfg_t *cfg, bbw_t **out, lob_err_t *err);
 /* NULL-safe; closes the socket, wipes the key copies, sets *pp to NULL. */
 void bbw_destroy(bbw_t **pp);
+
+/* --- TLS (bbw_tls.c) ------------------------------------------------------ */
+
+/* A CA file for ca_file (here and in bb_rest_cfg_t): readable, with at
+ * least one PEM certificate and none malformed. LOB_EIO naming the file and
+ * what is wrong with it, so that a wrong path is not a TLS error later. */
+lob_status_t bbw_ca_file_check(const char *path, lob_err_t *err);
+
+/* A client SSL_CTX for a libwebsockets context (provided_client_ssl_ctx),
+ * which lws then never frees: free it with bbw_tls_ctx_free AFTER
+ * lws_context_destroy (bbw_tls.c says why lws 4.1 needs this). It trusts
+ * ca_file only, or with ca_file NULL the system store when trust_system is
+ * 1, nothing otherwise (a server's context, which connects nowhere).
+ * Verification itself is lws's, per connection. LOB_EIO when libssl or the
+ * certificates cannot be loaded. */
+struct ssl_ctx_st;
+lob_status_t bbw_tls_ctx_new(const char *ca_file, int trust_system, struct ssl_ctx_st **out,
+                             lob_err_t *err);
+/* NULL-safe; sets *pp to NULL. */
+void bbw_tls_ctx_free(struct ssl_ctx_st **pp);
 
 /* Public topics. A book topic keeps its own book_t (see bbw_book) and emits
  * events with e.inst = inst and units of spec (copied). depth is 1, 50, 200

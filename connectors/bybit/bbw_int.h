@@ -3,7 +3,8 @@
  * bbw.c owns the socket, the timers and the send queue; bbw_msg.c routes a
  * received message (acks, pongs, auth replies, topics); bbw_pub.c keeps the
  * books and trades of the public topics; bbw_priv.c parses the private
- * topics and keeps the execId set. None of them knows about the others'
+ * topics and keeps the execId set; bbw_tls.c the CA file check and the
+ * client SSL_CTX. None of them knows about the others'
  * fields beyond what is declared here.
  */
 #ifndef LOB_BBW_INT_H
@@ -75,6 +76,8 @@ struct bbw {
   uint32_t *xhash; /* open-addressing table of ring slots + 1 (0 = empty) */
   size_t xnext, xcount;
   exr_base_t evq; /* events of the message being handled (only .q and .inst are used) */
+  char tls_why[160]; /* why the server's certificate was refused in this attempt ("" none) */
+  struct ssl_ctx_st *tls; /* wss: the client SSL_CTX lws uses (bbw_tls.c); freed after ctx */
   bbw_stats_t st;
 };
 

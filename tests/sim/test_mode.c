@@ -60,6 +60,33 @@ static void test_paper_loopback_overrides(void **state) {
   assert_non_null(strstr(err.msg, "together"));
 }
 
+/* `lobsim serve --tls-cert` on loopback: https and wss overrides are the
+ * same loopback overrides (connector.ca_file changes whom TLS trusts, not
+ * which hosts paper mode may reach). */
+static void test_paper_tls_loopback_overrides(void **state) {
+  (void)state;
+  mode_endpoints_t e;
+  lob_err_t err = {0};
+  mode_request_t r = {.category = "linear", .base_url = "https://127.0.0.1:18443",
+                      .ws_public_url = "wss://127.0.0.1:18443/v5/public/linear",
+                      .ws_private_url = "wss://127.0.0.1:18443/v5/private"};
+  assert_int_equal(mode_endpoints(MODE_PAPER, &r, &e, &err), LOB_OK);
+  assert_string_equal(e.rest, "https://127.0.0.1:18443");
+  assert_string_equal(e.ws_public, "wss://127.0.0.1:18443/v5/public/linear");
+  assert_string_equal(e.ws_private, "wss://127.0.0.1:18443/v5/private");
+  assert_int_equal(e.loopback, 1);
+  static const char *const bad[] = {"wss://stream-demo.bybit.com/v5/private",
+                                    "wss://127.0.0.1@stream.bybit.com/v5/private",
+                                    "wss://127.0.0.1.nip.io:443/v5/private", "wss://10.1.2.3/x"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    mode_request_t b = r;
+    b.ws_private_url = bad[i];
+    memset(&err, 0, sizeof err);
+    assert_int_equal(mode_endpoints(MODE_PAPER, &b, &e, &err), LOB_ECONFIG);
+    assert_non_null(strstr(err.msg, "loopback"));
+  }
+}
+
 static void test_live_needs_confirmation(void **state) {
   (void)state;
   mode_endpoints_t e;
@@ -95,6 +122,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_paper_defaults),
       cmocka_unit_test(test_paper_loopback_overrides),
+      cmocka_unit_test(test_paper_tls_loopback_overrides),
       cmocka_unit_test(test_live_needs_confirmation),
       cmocka_unit_test(test_backtest_and_names),
   };

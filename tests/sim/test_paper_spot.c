@@ -27,24 +27,12 @@ static int setup(void **state) {
 /* A server on the spot sample with 10000 USDT and 0.1 BTC (tsv_start
  * gives only the default quote balance). 0 on success. */
 static int start_spot(tsv_t *t) {
-  char dir[1024];
-  setenv("LOBSIM_INSTRUMENTS", tu_root("data/instruments", dir, sizeof dir), 1);
   sv_config_t c;
-  sv_config_default(&c);
-  c.data = lob_spot;
-  c.speed = SV_SPEED_10;
-  c.api_key = TSV_KEY;
-  c.api_secret = TSV_SECRET;
+  tsv_config(&c, lob_spot, SV_SPEED_10, 0);
   c.nbalances = 2;
   c.balances[0] = (sv_balance_t){"USDT", 10000LL * 100000000};
   c.balances[1] = (sv_balance_t){"BTC", 10000000}; /* 0.1 */
-  memset(t, 0, sizeof *t);
-  if (sv_create(&c, &t->sv, &t->err) != LOB_OK) {
-    fprintf(stderr, "sv_create: %s\n", t->err.msg);
-    return -1;
-  }
-  t->port = sv_port(t->sv);
-  return pthread_create(&t->th, NULL, tsv_thread, t) ? -1 : 0;
+  return tsv_start_cfg(t, &c);
 }
 
 /* The server's walletBalance of coin (1e-8), INT64_MIN when absent. */

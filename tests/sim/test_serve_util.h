@@ -52,26 +52,37 @@ static inline int64_t tsv_now_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Starts a server on the bundled perpetual sample, paused. 0 on success. */
-static inline int tsv_start(tsv_t *t, const char *lob, sv_speed_t speed, int paused) {
+/* The tests' server config: data file, speed, paused, the test keys, port 0
+ * (and the instrument files of the tree). The caller may change it further. */
+static inline void tsv_config(sv_config_t *c, const char *lob, sv_speed_t speed, int paused) {
   char dir[1024];
   setenv("LOBSIM_INSTRUMENTS", tu_root("data/instruments", dir, sizeof dir), 1);
-  sv_config_t c;
-  sv_config_default(&c);
-  c.data = lob;
-  c.port = 0;
-  c.speed = speed;
-  c.paused = paused;
-  c.api_key = TSV_KEY;
-  c.api_secret = TSV_SECRET;
+  sv_config_default(c);
+  c->data = lob;
+  c->port = 0;
+  c->speed = speed;
+  c->paused = paused;
+  c->api_key = TSV_KEY;
+  c->api_secret = TSV_SECRET;
+}
+
+/* Starts a server with config c on a thread of its own. 0 on success. */
+static inline int tsv_start_cfg(tsv_t *t, const sv_config_t *c) {
   memset(t, 0, sizeof *t);
-  if (sv_create(&c, &t->sv, &t->err) != LOB_OK) {
+  if (sv_create(c, &t->sv, &t->err) != LOB_OK) {
     fprintf(stderr, "sv_create: %s\n", t->err.msg);
     return -1;
   }
   t->port = sv_port(t->sv);
   if (pthread_create(&t->th, NULL, tsv_thread, t)) return -1;
   return 0;
+}
+
+/* Starts a server on data file lob. 0 on success. */
+static inline int tsv_start(tsv_t *t, const char *lob, sv_speed_t speed, int paused) {
+  sv_config_t c;
+  tsv_config(&c, lob, speed, paused);
+  return tsv_start_cfg(t, &c);
 }
 
 static inline void tsv_stop(tsv_t *t) {
