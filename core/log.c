@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "fixed.h"
 #include "timefmt.h"
 
@@ -264,17 +265,11 @@ size_t log_format(char *buf, size_t cap, int64_t ts_ns, log_level_t lvl, const c
   return n;
 }
 
-static int64_t wall_ns(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_REALTIME, &t);
-  return (int64_t)t.tv_sec * TS_NS_PER_S + t.tv_nsec;
-}
-
 void log_emit(log_level_t lvl, const char *comp, const char *msg, const log_kv_t *kv) {
   if (!log_enabled(lvl)) return;
   char line[LINE_CAP + 1];
   pthread_mutex_lock(&mu);
-  int64_t now = clock_fn ? clock_fn() : wall_ns();
+  int64_t now = clock_fn ? clock_fn() : clk_wall_ns();
   size_t n = format_locked(line, LINE_CAP, now, lvl, comp, msg, kv);
   line[n++] = '\n';
   /* A failed log write has nowhere to be reported: it is dropped. */

@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "../core/clock.h"
 #include "../core/fixed.h"
 #include "../core/timefmt.h"
 
@@ -264,7 +264,7 @@ sqlite3 *rs_db(rs_t *s) { return sq_db(s->sq); }
 const char *rs_path(const rs_t *s) { return s->path; }
 
 void rs_now_utc(char *buf, size_t cap) {
-  ts_format((int64_t)time(NULL) * TS_NS_PER_S, buf, cap);
+  ts_format(clk_wall_ns() / TS_NS_PER_S * TS_NS_PER_S, buf, cap); /* whole seconds */
 }
 
 lob_status_t rs_begin_run(rs_t *s, const rs_run_t *r, lob_err_t *err) {

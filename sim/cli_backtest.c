@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../core/clock.h"
 #include "../core/fixed.h"
 #include "../core/timefmt.h"
 #include "../reports/report.h"
@@ -36,11 +37,7 @@ static void usage(FILE *f) {
           "--no-report leaves them out ('lobsim report DIR' makes them later).\n");
 }
 
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
+static double now_s(void) { return (double)clk_mono_ns() / 1e9; }
 
 typedef struct {
   double start;

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../core/clock.h"
 #include "../core/fixed.h"
 #include "../core/timefmt.h"
 #include "../reports/report.h"
@@ -28,11 +29,7 @@
 
 #define S_NS 1000000000LL
 
-int64_t pp_now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_REALTIME, &t);
-  return (int64_t)t.tv_sec * S_NS + t.tv_nsec;
-}
+int64_t pp_now(void) { return clk_wall_ns(); }
 
 lob_status_t pp_fail(pp_t *p, lob_status_t st, const char *fmt, ...) {
   if (!p->failed) {

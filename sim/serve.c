@@ -19,19 +19,14 @@
 #include <unistd.h>
 
 #include "../connectors/bybit/bbw.h"
+#include "../core/clock.h"
 #include "serve_int.h"
 
 int64_t sv_server_ms(const sv_t *s) {
-  struct timespec t;
-  clock_gettime(CLOCK_REALTIME, &t);
-  return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000 + s->f.skew_ms;
+  return clk_wall_ns() / 1000000 + s->f.skew_ms;
 }
 
-int64_t sv_mono_ns(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
-}
+int64_t sv_mono_ns(void) { return clk_mono_ns(); }
 
 void sv_config_default(sv_config_t *cfg) {
   memset(cfg, 0, sizeof *cfg);

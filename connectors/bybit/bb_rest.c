@@ -19,6 +19,7 @@
 
 #include <openssl/crypto.h>
 
+#include "../../core/clock.h"
 #include "../../core/fixed.h"
 #include "../../core/timefmt.h"
 #include "bb_json.h"
@@ -44,9 +45,7 @@ struct bb_rest {
 
 static int64_t real_now(void *ctx) {
   (void)ctx;
-  struct timespec t;
-  clock_gettime(CLOCK_REALTIME, &t);
-  return (int64_t)t.tv_sec * TS_NS_PER_S + t.tv_nsec;
+  return clk_wall_ns();
 }
 
 static void real_sleep(void *ctx, int64_t ns) {

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "../../core/book.h"
+#include "../../core/clock.h"
 #include "../../core/timefmt.h"
 #include "bb_sign.h"
 
@@ -30,9 +31,7 @@ static const char *const PRIVATE_TOPICS[] = {"order", "execution", "position", "
 
 int64_t bbw__now(bbw_t *c) {
   if (c->cfg.now_ns) return c->cfg.now_ns(c->cfg.now_ctx);
-  struct timespec t;
-  clock_gettime(CLOCK_REALTIME, &t);
-  return (int64_t)t.tv_sec * TS_NS_PER_S + t.tv_nsec;
+  return clk_wall_ns();
 }
 
 void bbw__notice(bbw_t *c, int kind, const char *topic, const char *fmt, ...) {
