@@ -4,6 +4,7 @@
  * rule below). The one parser of risk-tier text lives here: the run config
  * uses it too. */
 #include "instrument.h"
+#include "inilines.h"
 
 #include <ini.h>
 #include <math.h>
@@ -112,6 +113,14 @@ const char *inst_fee_asset(const inst_spec_t *s, int side) {
   return s->settle;
 }
 
+int64_t inst_mid2_1e8(const inst_spec_t *s, int64_t mid2) {
+  int64_t v;
+  if (mid2 <= 0 || s->px_scale > FX_MONEY_SCALE ||
+      fx_muldiv(mid2, s->tick * fx_pow10[FX_MONEY_SCALE - s->px_scale], 2, &v) != LOB_OK)
+    return 0;
+  return v;
+}
+
 lob_status_t inst_notional(const inst_spec_t *s, int64_t ticks, int64_t lots, int64_t *out) {
   /* price = ticks*tick*10^-px_scale, qty = lots*lot*10^-qty_scale;
    * notional in 1e-8 = price*qty*10^8. */
@@ -208,26 +217,6 @@ size_t inst_tiers_format(const inst_tier_t *t, size_t n, char *buf, size_t cap) 
 
 /* --- INI loading ------------------------------------------------------- */
 
-/* inih gives handlers no line, and passes an indented continuation line
- * as one more value of the key above it: the reader keeps the line number
- * and whether the line began with a blank, so messages can name the line
- * and risk_tiers can tell a continuation from a key given twice. */
-typedef struct {
-  FILE *f;
-  int line;
-  int indented;
-} line_rd_t;
-
-static char *read_line(char *buf, int size, void *stream) {
-  line_rd_t *r = stream;
-  char *s = fgets(buf, size, r->f);
-  if (s) {
-    r->line++;
-    r->indented = s[0] == ' ' || s[0] == '\t';
-  }
-  return s;
-}
-
 typedef struct {
   const char *symbol;
   inst_spec_t *spec;
@@ -239,7 +228,7 @@ typedef struct {
   int tiers_line; /* 0: no risk_tiers key */
   lob_err_t *err;
   const char *path;
-  line_rd_t rd;
+  ini_lines_t rd; /* the line of the key in hand (risk_tiers: continuation or not) */
   int failed; /* handler refused a key: message already in err */
 } load_ctx_t;
 
@@ -340,7 +329,7 @@ static lob_status_t load(const char *path, const char *symbol, inst_spec_t *out,
                   .path = path};
   c.rd.f = fopen(path, "r");
   if (!c.rd.f) return lob_err_set(err, LOB_ENOTFOUND, "%s: cannot open instrument file", path);
-  int line = ini_parse_stream(read_line, &c.rd, handler, &c);
+  int line = ini_parse_stream(ini_lines_read, &c.rd, handler, &c);
   fclose(c.rd.f);
   if (line != 0) {
     if (c.failed) return LOB_ECONFIG;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../core/fixed.h"
+#include "../core/inilines.h"
 #include "../core/timefmt.h"
 
 typedef struct {
@@ -48,22 +49,6 @@ static lob_status_t add_pair(runcfg_t *c, const char *sec, const char *key, cons
 /* inih gives no line number to handlers; count lines ourselves by reading
  * with ini_parse_string on one line at a time would lose sections, so the
  * handler records the line from a counter advanced by a reader callback. */
-typedef struct {
-  FILE *f;
-  int line;
-  int indented; /* the line began with a blank: inih's continuation line */
-} line_reader_t;
-
-static char *read_line(char *buf, int size, void *stream) {
-  line_reader_t *r = stream;
-  char *s = fgets(buf, size, r->f);
-  if (s) {
-    r->line++;
-    r->indented = s[0] == ' ' || s[0] == '\t';
-  }
-  return s;
-}
-
 /* An indented line goes on with the value of the key above it (inih passes
  * it as that key again): joined with one blank, as if written on one line. */
 static lob_status_t continue_pair(runcfg_t *c, const char *sec, const char *key, const char *val,
@@ -83,7 +68,7 @@ static lob_status_t continue_pair(runcfg_t *c, const char *sec, const char *key,
 
 typedef struct {
   ctx_t *ctx;
-  line_reader_t *rd;
+  ini_lines_t *rd;
 } handler_arg_t;
 
 static int handler(void *user, const char *sec, const char *key, const char *val) {
@@ -183,17 +168,11 @@ static lob_status_t apply_market(runcfg_t *c, rc_market_t *m, const rc_pair_t *p
     m->rate_n = n;
     m->rate_period = per;
   } else if (!strcmp(k, "risk_tiers")) {
-    inst_tier_t t[INST_MAX_TIERS];
     size_t n = 0;
     lob_err_t e = {0};
-    if (inst_tiers_parse(v, t, INST_MAX_TIERS, &n, &e) != LOB_OK) return bad(c, p, err, e.msg);
+    if (inst_tiers_parse(v, m->tiers, INST_MAX_TIERS, &n, &e) != LOB_OK) return bad(c, p, err, e.msg);
     if (n == 0) return bad(c, p, err, "want at least one tier LIMIT:MMR:DEDUCTION");
     m->ntiers = n;
-    for (size_t i = 0; i < n; i++) {
-      m->tier_limit[i] = t[i].limit;
-      m->tier_mmr[i] = t[i].mmr;
-      m->tier_deduction[i] = t[i].deduction;
-    }
   } else if (!strcmp(k, "leverage")) {
     if (fx_parse_unsigned(v, strlen(v), 2, &m->leverage_1e2) != LOB_OK || m->leverage_1e2 < 100)
       return bad(c, p, err, "want a leverage of at least 1");
@@ -322,10 +301,10 @@ lob_status_t runcfg_load(const char *path, char *const *sets, size_t nsets, runc
   c->mode = MODE_BACKTEST;
   FILE *f = fopen(path, "r");
   if (!f) return lob_err_set(err, LOB_EIO, "%s: cannot open the config file", path);
-  line_reader_t rd = {f, 0, 0};
+  ini_lines_t rd = {f, 0, 0};
   ctx_t ctx = {c, err, 0};
   handler_arg_t arg = {&ctx, &rd};
-  int rc = ini_parse_stream(read_line, &rd, handler, &arg);
+  int rc = ini_parse_stream(ini_lines_read, &rd, handler, &arg);
   fclose(f);
   if (rc != 0) {
     if (ctx.failed) return err ? err->status : LOB_ECONFIG;
