@@ -127,6 +127,11 @@ size_t inst_qty_format(const inst_spec_t *s, int64_t lots, char *buf, size_t cap
  * 7); a perpetual pays in its settle asset. side is ord_side_t (1 buy). */
 const char *inst_fee_asset(const inst_spec_t *s, int side);
 
+/* A mid of mid2 / 2 ticks (mid2 = best bid + best ask, book_mid2) as 1e-8
+ * quote per base unit, rounded once; 0 when mid2 <= 0 (a side is empty) or
+ * the price does not fit 1e-8 units. */
+int64_t inst_mid2_1e8(const inst_spec_t *s, int64_t mid2);
+
 /* Notional in 1e-8 quote units of lots at ticks: formed exactly in 128
  * bits, then rounded once by fx_div_round (the rule of fx_muldiv). */
 lob_status_t inst_notional(const inst_spec_t *s, int64_t ticks, int64_t lots, int64_t *out);

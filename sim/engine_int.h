@@ -98,6 +98,10 @@ lob_status_t eng_funds_now(eng_t *g, size_t i, strat_funds_t *out);
  * shared part of it (the settle asset of a perpetual venue, a spot asset of
  * the same name) to the other instruments of the same venue. */
 void eng_funds_deliver(eng_t *g, size_t i, const strat_funds_t *f);
+/* The maintenance-margin tiers of perpetual market i and where they come
+ * from (engine_run.c says in which order they are looked for). */
+lob_status_t eng_risk_tiers(const eng_t *g, size_t i, inst_tier_t *t, size_t *n, const char **from,
+                            char *file, size_t cap, lob_err_t *err);
 lob_status_t eng_loop(eng_t *g);
 /* Tells opts->progress where the run is (p_end: the final call). */
 void eng_progress(eng_t *g);

@@ -56,14 +56,7 @@ void eng_go_live(eng_t *g, int64_t t) {
 int64_t eng_mid_1e8(const eng_t *g, size_t i) {
   const mkt_t *m = &g->m[i];
   const book_t *b = sx_book(g->v[m->venue].sx, (uint16_t)i);
-  int64_t bid, ask;
-  if (!b || !book_best(b, BOOK_BID, &bid, NULL) || !book_best(b, BOOK_ASK, &ask, NULL)) return 0;
-  /* mid in 1e-8 quote: (bid + ask) / 2 ticks; one tick = tick x 10^-px_scale. */
-  int64_t v;
-  if (fx_muldiv(bid + ask, m->spec.tick * fx_pow10[FX_MONEY_SCALE - m->spec.px_scale], 2, &v) !=
-      LOB_OK)
-    return 0;
-  return v;
+  return b ? inst_mid2_1e8(&m->spec, book_mid2(b)) : 0;
 }
 
 /* The value of venue v in its quote asset (1e-8): perpetual: wallet +
@@ -222,8 +215,7 @@ lob_status_t eng_risk_tiers(const eng_t *g, size_t i, inst_tier_t *t, size_t *n,
   const inst_spec_t *sp = &g->m[i].spec;
   file[0] = '\0';
   if (mc->ntiers) {
-    for (size_t k = 0; k < mc->ntiers; k++)
-      t[k] = (inst_tier_t){mc->tier_limit[k], mc->tier_mmr[k], mc->tier_deduction[k]};
+    memcpy(t, mc->tiers, mc->ntiers * sizeof *t);
     *n = mc->ntiers;
     *from = "config";
     return LOB_OK;

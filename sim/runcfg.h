@@ -59,8 +59,7 @@ typedef struct {
    * PERIOD reach the matcher; more are refused with RATE_LIMITED. 0 = off. */
   int64_t rate_n, rate_period; /* requests, ns */
   size_t ntiers;
-  int64_t tier_limit[INST_MAX_TIERS], tier_mmr[INST_MAX_TIERS],
-      tier_deduction[INST_MAX_TIERS]; /* 1e-8 */
+  inst_tier_t tiers[INST_MAX_TIERS];
 } rc_market_t;
 
 typedef struct {

@@ -9,10 +9,6 @@
 #include "engine_int.h"
 #include "sumjson.h"
 
-/* engine_run.c: where market i's risk tiers come from. */
-lob_status_t eng_risk_tiers(const eng_t *g, size_t i, inst_tier_t *t, size_t *n, const char **from,
-                            char *file, size_t cap, lob_err_t *err);
-
 /* "risk_tiers" of a perpetual input: from (config | config mmr | instrument
  * file | flat mmr), the file read or looked in, and the tiers as the
  * config's risk_tiers would write them (a single flat tier as its mmr). */

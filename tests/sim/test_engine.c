@@ -304,9 +304,9 @@ static void test_bad_config(void **state) {
   char *tiers[] = {"market.perp.risk_tiers=2000000:0.005:0, 4000000:0.006:2000"};
   assert_int_equal(runcfg_load(cfgpath, tiers, 1, &cfg, &err), LOB_OK);
   assert_int_equal(cfg.markets[0].ntiers, 2);
-  assert_int_equal(cfg.markets[0].tier_limit[1], 400000000000000LL);
-  assert_int_equal(cfg.markets[0].tier_mmr[1], 600000);
-  assert_int_equal(cfg.markets[0].tier_deduction[1], 200000000000LL);
+  assert_int_equal(cfg.markets[0].tiers[1].limit, 400000000000000LL);
+  assert_int_equal(cfg.markets[0].tiers[1].mmr, 600000);
+  assert_int_equal(cfg.markets[0].tiers[1].deduction, 200000000000LL);
   /* Modes: paper trades a symbol (no data file needed, a symbol needed);
    * a backtest refuses a [connector] section. */
   char *paper_nosym[] = {"run.mode=paper"};
