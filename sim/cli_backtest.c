@@ -5,7 +5,6 @@
  * why it lives here and only writes to the terminal, never into a file. */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../core/clock.h"

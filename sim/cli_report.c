@@ -8,9 +8,8 @@
 
 #include "../core/fixed.h"
 #include "../reports/report.h"
+#include "cli.h"
 #include "cliutil.h"
-
-int cli_report(int argc, char **argv);
 
 static void usage(FILE *f) {
   fprintf(f, "usage: lobsim report RUN_DIR [--period auto|minute|hour|day] [--annual-days N]\n"

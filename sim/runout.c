@@ -46,7 +46,7 @@ typedef struct {
 struct ro {
   FILE *f[F_N];
   EVP_MD_CTX *h[F_N];
-  int failed; /* writer thread's; read under mu */
+  int failed; /* set by the writer thread, read by the engine's: atomic */
   pthread_t th;
   int started, closing;
   pthread_mutex_t mu;
@@ -69,9 +69,9 @@ static const char *const HEADERS[F_N] = {
 
 /* Writer thread: writes and hashes one line. */
 static void put(ro_t *o, int which, const char *s, size_t n) {
-  if (o->failed) return;
+  if (__atomic_load_n(&o->failed, __ATOMIC_RELAXED)) return;
   if (fwrite(s, 1, n, o->f[which]) != n) {
-    o->failed = 1;
+    __atomic_store_n(&o->failed, 1, __ATOMIC_RELAXED);
     return;
   }
   EVP_DigestUpdate(o->h[which], s, n);
@@ -303,7 +303,7 @@ static lob_status_t hand_over(ro_t *o) {
   pthread_cond_broadcast(&o->cv);
   while (!o->nfree) pthread_cond_wait(&o->cv, &o->mu);
   o->cur = o->free_[--o->nfree];
-  int failed = o->failed;
+  int failed = __atomic_load_n(&o->failed, __ATOMIC_RELAXED);
   pthread_mutex_unlock(&o->mu);
   return failed ? LOB_EIO : LOB_OK;
 }

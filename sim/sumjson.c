@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "../core/fixed.h"
+#include "../reports/metrics.h"
 #include "runout.h"
 
 json_t *sj_money(int64_t v) {
@@ -78,15 +79,12 @@ void sj_risk(json_t *o, const rk_t *risk) {
   json_object_set_new(o, "risk", ro);
 }
 
+static lob_status_t json_body(const void *o, FILE *f) {
+  return json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0 ? LOB_OK : LOB_EIO;
+}
+
 lob_status_t sj_write(json_t *o, const char *run_dir, lob_err_t *err) {
-  char path[1200], tmp[1210];
-  snprintf(path, sizeof path, "%s/summary.json", run_dir);
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
-  int rc = json_dump_file(o, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+  lob_status_t st = mt_write_atomic(run_dir, "summary.json", json_body, o, err);
   json_decref(o);
-  if (rc != 0 || rename(tmp, path) != 0) {
-    remove(tmp);
-    return lob_err_set(err, LOB_EIO, "%s: cannot write", path);
-  }
-  return LOB_OK;
+  return st;
 }
