@@ -376,6 +376,12 @@ static void plan_side(as_t *a, const strat_ctx_t *c, int side, double px0, doubl
   }
 }
 
+/* Lots of an order of side (ORD_BUY, ORD_SELL) that reduce the position
+ * pos (a perpetual's: they need no margin). */
+static int64_t reducing(int64_t pos, int side) {
+  return side == ORD_SELL ? (pos > 0 ? pos : 0) : (pos < 0 ? -pos : 0);
+}
+
 /* The send-time budget: what the account can still give new orders, from
  * the venue's balances as last reported, less what this strategy's orders
  * not yet acknowledged will lock (the report does not show them yet).
@@ -394,8 +400,7 @@ static void free_budget(const as_t *a, const strat_ctx_t *c, int64_t avail[2]) {
     int64_t need = 0;
     if (o->inst != a->inst || o->status != OS_PENDING) continue;
     if (a->perp) {
-      int64_t red = (pos > 0 && o->side == ORD_SELL) || (pos < 0 && o->side == ORD_BUY)
-                        ? (pos < 0 ? -pos : pos) : 0;
+      int64_t red = reducing(pos, o->side);
       if (o->leaves_qty > red)
         cost(s, o->price, o->leaves_qty - red, f->leverage_1e2, s->taker_fee, &need);
     } else if (o->side == ORD_BUY) {
@@ -418,7 +423,7 @@ static int64_t fit_new(const as_t *a, const strat_ctx_t *c, int side, int64_t px
   if (a->perp) {
     if (!f) return qty;
     int64_t pos = inventory(a, c);
-    int64_t red = (pos > 0 && side == 1) || (pos < 0 && side == 0) ? (pos < 0 ? -pos : pos) : 0;
+    int64_t red = reducing(pos, side == 0 ? ORD_BUY : ORD_SELL);
     if (qty > red && (cost(s, px, qty - red, f->leverage_1e2, s->taker_fee, &need) != LOB_OK ||
                       need > avail[0])) {
       qty = inst_round_qty(s, red + lots_within(s, px, avail[0], f->leverage_1e2, s->taker_fee),

@@ -216,9 +216,9 @@ static int64_t momentum_ref(taker_t *t, int64_t now, int64_t m2) {
 static int signal(taker_t *t, strat_ctx_t *c) {
   const book_t *b = c->book[t->inst];
   book_level_t lv[TK_MAX_DEPTH];
-  int64_t bid, ask;
-  if (!book_best(b, BOOK_BID, &bid, NULL) || !book_best(b, BOOK_ASK, &ask, NULL)) return 0;
-  int64_t m2 = bid + ask, ref = t->mom_window ? momentum_ref(t, c->now, m2) : 0;
+  int64_t m2 = book_mid2(b);
+  if (m2 <= 0) return 0; /* a side is empty */
+  int64_t ref = t->mom_window ? momentum_ref(t, c->now, m2) : 0;
   int dir = 0;
   if (t->imb_thr > 0) {
     double qb = 0, qa = 0;

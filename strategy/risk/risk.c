@@ -26,12 +26,10 @@ const uint8_t rk_check_reasons[RK_CHK_N] = {
 #undef RK_CHECK_REASON
 };
 
-static int has_limit_px(int type) { return type == ORD_LIMIT || type == ORD_STOP_LIMIT; }
-
 /* The price an order's budget is figured at: its limit, a stop market's
  * trigger, a market's walk of the book for walk_qty lots. */
 static int64_t budget_px(const rk_t *r, const ord_req_t *q, int64_t walk_qty) {
-  return has_limit_px(q->type)       ? q->price
+  return rk_has_limit_px(q->type)      ? q->price
          : q->type == ORD_STOP_MARKET ? q->trigger_price
                                       : rk_walk_px(r, q->inst, q->side, walk_qty);
 }
@@ -132,7 +130,7 @@ static lob_status_t v_submit(void *impl, const ord_req_t *q) {
     c.side = q->side;
     c.type = q->type;
     c.reduce_only = q->reduce_only;
-    c.price = has_limit_px(q->type) ? q->price : 0;
+    c.price = rk_has_limit_px(q->type) ? q->price : 0;
     c.bprice = budget_px(r, q, q->qty);
     c.qty = c.leaves = q->qty;
     c.ref = order_ref(r, q->inst);
@@ -195,8 +193,8 @@ static lob_status_t v_amend(void *impl, uint16_t inst, uint64_t id, int64_t pric
     return LOB_OK;
   }
   rk_cand_t c = {.inst = inst, .side = o->side, .type = o->type, .reduce_only = o->reduce_only,
-                 .price = has_limit_px(o->type) ? price : 0,
-                 .bprice = has_limit_px(o->type) ? price : o->bprice, .qty = qty,
+                 .price = rk_has_limit_px(o->type) ? price : 0,
+                 .bprice = rk_has_limit_px(o->type) ? price : o->bprice, .qty = qty,
                  .leaves = qty - o->cum, .ref = o->ref, .self = o};
   rk_chk_t k = rk_pretrade(r, &c);
   if (k != RK_CHK_NONE) {
@@ -281,7 +279,7 @@ lob_status_t rk_adopt(rk_t *r, const ord_req_t *q, int64_t cum, int64_t leaves) 
    * market's walk of the book), the reference is the one of now. */
   rk_ord_t o = {.id = q->id, .inst = q->inst, .side = q->side, .type = q->type,
                 .reduce_only = q->reduce_only, .status = cum > 0 ? OS_PARTIAL : OS_NEW,
-                .price = has_limit_px(q->type) ? q->price : 0,
+                .price = rk_has_limit_px(q->type) ? q->price : 0,
                 .bprice = budget_px(r, q, leaves), .ref = order_ref(r, q->inst),
                 .qty = q->qty, .cum = cum, .leaves = leaves,
                 .asset = rk_order_asset(r, q->inst, q->side)};
@@ -326,8 +324,9 @@ lob_status_t rk_on_update(rk_t *r, const ord_update_t *u) {
       o->qty = u->qty;
       o->cum = u->cum_qty;
       o->leaves = u->leaves_qty;
-      if (has_limit_px(o->type) && u->price > 0) o->price = o->bprice = u->price;
-      if (o->amending && u->qty == o->am_qty && (!has_limit_px(o->type) || u->price == o->am_price))
+      if (rk_has_limit_px(o->type) && u->price > 0) o->price = o->bprice = u->price;
+      if (o->amending && u->qty == o->am_qty &&
+          (!rk_has_limit_px(o->type) || u->price == o->am_price))
         o->amending = 0; /* the amend is live */
     }
   }
@@ -480,7 +479,8 @@ lob_status_t rk_check(const rk_t *r) {
   int64_t sum[RK_MAX_ASSETS] = {0};
   for (size_t i = 0; i < r->nord; i++) {
     const rk_ord_t *o = &r->ord[i];
-    if (o->res < 0 || o->leaves < 0 || o->asset < 0 || (size_t)o->asset >= r->nasset) {
+    if (o->res < 0 || o->leaves < 0 || o->asset < 0 || (size_t)o->asset >= r->nasset ||
+        o->inst >= r->ctx->ninst) {
       snprintf(msg, sizeof r->errmsg, "risk: order %llu holds %lld with %lld lots left",
                (unsigned long long)o->id, (long long)o->res, (long long)o->leaves);
       return LOB_EINVARIANT;
@@ -494,33 +494,24 @@ lob_status_t rk_check(const rk_t *r) {
       return LOB_EINVARIANT;
     }
   }
-  /* Each order's reservation is what it needs now, recomputed afresh: per
-   * instrument and side, the room past the reduce-only orders, then taken
-   * by the others in sending order (one walk per instrument). */
-  for (size_t in = 0; in < r->ctx->ninst; in++) {
-    int64_t room[2] = {rk_room(r, (uint16_t)in, ORD_BUY, 0, 0),
-                       rk_room(r, (uint16_t)in, ORD_SELL, 0, 0)};
-    for (size_t i = 0; i < r->nord; i++) {
-      const rk_ord_t *o = &r->ord[i];
-      if (o->inst != in) continue;
-      int64_t *rm = &room[o->side == ORD_SELL], need, am = 0;
-      int64_t use = o->leaves, mine = o->reduce_only ? 0 : *rm;
-      if (rk_need_of(r, o->inst, o->side, o->reduce_only, o->bprice, o->ref, o->leaves, mine,
-                     &need) != LOB_OK ||
-          (o->amending && rk_need_of(r, o->inst, o->side, o->reduce_only, o->am_price, o->ref,
-                                     o->am_qty - o->cum, mine, &am) != LOB_OK)) {
-        snprintf(msg, sizeof r->errmsg, "risk: need of order %llu overflows",
-                 (unsigned long long)o->id);
-        return LOB_EINVARIANT;
-      }
-      if (o->amending && o->am_qty - o->cum > use) use = o->am_qty - o->cum;
-      if (!o->reduce_only) *rm = use < *rm ? *rm - use : 0;
-      if (am > need) need = am;
-      if (need != o->res) {
-        snprintf(msg, sizeof r->errmsg, "risk: order %llu holds %lld but needs %lld",
-                 (unsigned long long)o->id, (long long)o->res, (long long)need);
-        return LOB_EINVARIANT;
-      }
+  /* Each order's reservation is what it needs now, recomputed afresh by
+   * the walk of rk_need_refresh: one pass over the orders in seq order, the
+   * room of an instrument set up when its first order is met. */
+  int64_t room[RK_MAX_INST][2];
+  uint8_t walking[RK_MAX_INST] = {0};
+  for (size_t i = 0; i < r->nord; i++) {
+    const rk_ord_t *o = &r->ord[i];
+    int64_t need;
+    if (!walking[o->inst]) rk_need_walk_start(r, o->inst, room[o->inst]), walking[o->inst] = 1;
+    if (rk_need_next(r, o, room[o->inst], &need) != LOB_OK) {
+      snprintf(msg, sizeof r->errmsg, "risk: need of order %llu overflows",
+               (unsigned long long)o->id);
+      return LOB_EINVARIANT;
+    }
+    if (need != o->res) {
+      snprintf(msg, sizeof r->errmsg, "risk: order %llu holds %lld but needs %lld",
+               (unsigned long long)o->id, (long long)o->res, (long long)need);
+      return LOB_EINVARIANT;
     }
   }
   return LOB_OK;

@@ -16,7 +16,6 @@
 #include "../../core/fixed.h"
 #include "risk_int.h"
 
-#define PCT_ONE (INT64_C(100) * 100000000) /* 100% at scale 8 */
 #define NS_PER_DAY (INT64_C(86400) * 1000000000)
 #define NS_PER_MIN (INT64_C(60) * 1000000000)
 
@@ -87,8 +86,8 @@ static int price_moved(rk_t *r, uint16_t inst, char *why, size_t cap) {
   int64_t now = hi->px[dq_ix(hi, hi->n - 1)]; /* the newest mid is always kept */
   int64_t top = hi->px[hi->head], bot = lo->px[lo->head];
   __int128 pct = r->cfg.price_move_pct;
-  int down = (__int128)(top - now) * PCT_ONE > pct * top;
-  int up = (__int128)(now - bot) * PCT_ONE > pct * bot;
+  int down = (__int128)(top - now) * RK_PCT_ONE > pct * top;
+  int up = (__int128)(now - bot) * RK_PCT_ONE > pct * bot;
   if (!down && !up) return 0;
   const inst_spec_t *s = r->ctx->spec[inst];
   char a[40], b[40];
@@ -159,7 +158,7 @@ static void eval_equity(rk_t *r, rk_state_t *want, char why[][192]) {
     snprintf(why[RK_BRK_DAILY_LOSS], 192, "loss since the UTC day began %s > daily_loss %s", a, b);
   }
   if (g->max_drawdown_pct > 0 && r->peak > 0 &&
-      (__int128)(r->peak - eq) * PCT_ONE > (__int128)g->max_drawdown_pct * r->peak) {
+      (__int128)(r->peak - eq) * RK_PCT_ONE > (__int128)g->max_drawdown_pct * r->peak) {
     want[RK_BRK_DRAWDOWN] = hit;
     money(eq, a, sizeof a), money(r->peak, b, sizeof b);
     snprintf(why[RK_BRK_DRAWDOWN], 192, "equity %s fell more than max_drawdown_pct below the peak %s",

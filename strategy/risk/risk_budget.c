@@ -45,15 +45,7 @@ int64_t rk_ref_px(const rk_t *r, uint16_t inst) {
   const strat_ctx_t *c = r->ctx;
   const inst_spec_t *s = c->spec[inst];
   if (s->kind == INST_LINEAR_PERP && c->mark && c->mark[inst] > 0) return c->mark[inst];
-  int64_t bid, ask, v;
-  if (!book_best(c->book[inst], BOOK_BID, &bid, NULL) ||
-      !book_best(c->book[inst], BOOK_ASK, &ask, NULL))
-    return 0;
-  /* mid = (bid + ask) / 2 ticks, one rounding (as the engine's equity) */
-  if (s->px_scale > FX_MONEY_SCALE ||
-      fx_muldiv(bid + ask, s->tick * fx_pow10[FX_MONEY_SCALE - s->px_scale], 2, &v) != LOB_OK)
-    return 0;
-  return v;
+  return inst_mid2_1e8(s, book_mid2(c->book[inst])); /* the mid, as the engine's equity */
 }
 
 static int asset_of(rk_t *r, const char *exchange, const char *name) {
@@ -176,16 +168,26 @@ static lob_status_t need_at(const rk_t *r, const rk_ord_t *o, int64_t room, int6
   return LOB_OK;
 }
 
+void rk_need_walk_start(const rk_t *r, uint16_t inst, int64_t room[2]) {
+  room[0] = rk_room(r, inst, ORD_BUY, 0, 0);
+  room[1] = rk_room(r, inst, ORD_SELL, 0, 0);
+}
+
+lob_status_t rk_need_next(const rk_t *r, const rk_ord_t *o, int64_t room[2], int64_t *need) {
+  int64_t *rm = &room[o->side == ORD_SELL];
+  lob_status_t st = need_at(r, o, o->reduce_only ? 0 : *rm, need);
+  if (st == LOB_OK && !o->reduce_only) *rm = take(*rm, room_use(o));
+  return st;
+}
+
 lob_status_t rk_need_refresh(rk_t *r, uint16_t inst) {
-  /* the room left past every reduce-only order, for the others in turn */
-  int64_t room[2] = {rk_room(r, inst, ORD_BUY, 0, 0), rk_room(r, inst, ORD_SELL, 0, 0)};
+  int64_t room[2], need;
+  rk_need_walk_start(r, inst, room);
   for (size_t i = 0; i < r->nord; i++) {
     rk_ord_t *o = &r->ord[i];
     if (o->inst != inst) continue;
-    int64_t *rm = &room[o->side == ORD_SELL], need;
-    lob_status_t st = need_at(r, o, o->reduce_only ? 0 : *rm, &need);
+    lob_status_t st = rk_need_next(r, o, room, &need);
     if (st) return st;
-    if (!o->reduce_only) *rm = take(*rm, room_use(o));
     r->reserved[o->asset] += need - o->res;
     o->res = need;
   }

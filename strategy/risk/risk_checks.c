@@ -10,10 +10,6 @@
 #include "../../core/fixed.h"
 #include "risk_int.h"
 
-#define PCT_ONE (INT64_C(100) * 100000000) /* 100% at scale 8 */
-
-static int has_limit_px(int type) { return type == ORD_LIMIT || type == ORD_STOP_LIMIT; }
-
 static int64_t iabs(int64_t v) { return v < 0 ? -v : v; }
 
 /* Position of c in the seq order (where its reducing room is decided). */
@@ -42,28 +38,44 @@ int64_t rk_walk_px(const rk_t *r, uint16_t inst, int side, int64_t qty) {
   return px;
 }
 
-int rk_only_reduces(const rk_t *r, const rk_cand_t *c) {
+/* Whether a candidate only reduces (what REDUCE_ONLY lets through). */
+static int only_reduces(const rk_t *r, const rk_cand_t *c) {
   if (r->ctx->spec[c->inst]->kind != INST_LINEAR_PERP) return c->side == ORD_SELL;
   if (c->reduce_only) return 1;
   return c->leaves <= rk_room(r, c->inst, c->side, slot_of(r, c), c->reduce_only);
 }
 
-/* Total exposure, 1e-8 quote: per instrument the larger of |position + open
- * buys| and |position - open sells| at mark or mid; with != 0 counts c in. */
-static lob_status_t exposure(const rk_t *r, const rk_cand_t *c, int with, int64_t *out) {
-  *out = 0;
+/* The most lots a position can come to once its open orders fill: the
+ * larger of |position + open buys| and |position - open sells|. */
+static int64_t reach(int64_t pos, const int64_t open[2]) {
+  int64_t b = iabs(pos + open[0]), s = iabs(pos - open[1]);
+  return b > s ? b : s;
+}
+
+/* Total exposure, 1e-8 quote, without c (*before) and with it (*after): per
+ * instrument the lots it can reach (reach) at mark or mid. */
+static lob_status_t exposure(const rk_t *r, const rk_cand_t *c, int64_t *before, int64_t *after) {
+  int64_t open[RK_MAX_INST][2] = {{0}}; /* leaves of the open orders, [0] buys, [1] sells */
+  for (size_t i = 0; i < r->nord; i++) {
+    const rk_ord_t *o = &r->ord[i];
+    if (o != c->self) open[o->inst][o->side == ORD_SELL] += o->leaves;
+  }
+  *before = *after = 0;
   for (size_t i = 0; i < r->ctx->ninst; i++) {
-    uint16_t in = (uint16_t)i;
-    int64_t pos = r->ctx->position[i];
-    int64_t buys = side_leaves(r, in, ORD_BUY, c->self), sells = side_leaves(r, in, ORD_SELL, c->self);
-    if (with && in == c->inst) *(c->side == ORD_BUY ? &buys : &sells) += c->leaves;
-    int64_t lots = iabs(pos + buys) > iabs(pos - sells) ? iabs(pos + buys) : iabs(pos - sells);
-    if (lots == 0) continue;
-    int64_t px = rk_ref_px(r, in), v;
+    const inst_spec_t *s = r->ctx->spec[i];
+    int64_t pos = r->ctx->position[i], lots[2], px, v;
+    lots[0] = reach(pos, open[i]);
+    if (i == c->inst) open[i][c->side == ORD_SELL] += c->leaves;
+    lots[1] = reach(pos, open[i]);
+    if (lots[0] == 0 && lots[1] == 0) continue;
     lob_status_t st;
-    if (px <= 0 && in == c->inst && (st = rk_px_1e8(r->ctx->spec[i], c->bprice, &px))) return st;
+    px = rk_ref_px(r, (uint16_t)i);
+    if (px <= 0 && i == c->inst && (st = rk_px_1e8(s, c->bprice, &px))) return st;
     if (px <= 0) continue; /* no price yet: cannot be valued */
-    if ((st = rk_value(r->ctx->spec[i], lots, px, &v)) || (st = fx_add(*out, v, out))) return st;
+    if (lots[0] && ((st = rk_value(s, lots[0], px, &v)) || (st = fx_add(*before, v, before))))
+      return st;
+    if (lots[1] && ((st = rk_value(s, lots[1], px, &v)) || (st = fx_add(*after, v, after))))
+      return st;
   }
   return LOB_OK;
 }
@@ -82,12 +94,12 @@ static rk_chk_t limits(rk_t *r, rk_cand_t *c) {
     for (size_t i = 0; i < r->nord; i++) k += r->ord[i].id < ORD_ID_RISK;
     if (k >= g->max_open_orders) return RK_CHK_MAX_OPEN_ORDERS;
   }
-  if (g->price_band_pct > 0 && has_limit_px(c->type)) {
+  if (g->price_band_pct > 0 && rk_has_limit_px(c->type)) {
     int64_t ref = rk_ref_px(r, c->inst), p;
     if (ref > 0) { /* no reference yet (no book, no mark): nothing to compare with */
       if (rk_px_1e8(s, c->price, &p) != LOB_OK) return RK_CHK_INVALID;
       /* |p - ref| / ref > pct / 100, exactly */
-      __int128 lhs = (__int128)(p > ref ? p - ref : ref - p) * PCT_ONE;
+      __int128 lhs = (__int128)(p > ref ? p - ref : ref - p) * RK_PCT_ONE;
       if (lhs > (__int128)g->price_band_pct * ref) return RK_CHK_PRICE_BAND;
     }
   }
@@ -101,8 +113,7 @@ static rk_chk_t limits(rk_t *r, rk_cand_t *c) {
   }
   if (g->max_exposure > 0) {
     int64_t before, after;
-    if (exposure(r, c, 0, &before) != LOB_OK || exposure(r, c, 1, &after) != LOB_OK)
-      return RK_CHK_INVALID;
+    if (exposure(r, c, &before, &after) != LOB_OK) return RK_CHK_INVALID;
     if (after > g->max_exposure && after > before) return RK_CHK_MAX_EXPOSURE;
   }
   return RK_CHK_NONE;
@@ -157,12 +168,12 @@ rk_chk_t rk_pretrade(rk_t *r, rk_cand_t *c) {
   const inst_spec_t *s = r->ctx->spec[c->inst];
   rk_chk_t k;
   if ((c->side != ORD_BUY && c->side != ORD_SELL) || c->qty <= 0 || c->leaves <= 0 ||
-      (has_limit_px(c->type) && c->price <= 0))
+      (rk_has_limit_px(c->type) && c->price <= 0))
     return RK_CHK_INVALID;
   if (r->state == RK_HALTED) return RK_CHK_HALTED;
-  if (r->state == RK_REDUCE_ONLY && !rk_only_reduces(r, c)) return RK_CHK_REDUCE_ONLY;
+  if (r->state == RK_REDUCE_ONLY && !only_reduces(r, c)) return RK_CHK_REDUCE_ONLY;
   if (rk_is_stale(r, c->inst)) return RK_CHK_STALE;
-  if (has_limit_px(c->type) && c->price % s->order_tick != 0) return RK_CHK_OFF_TICK;
+  if (rk_has_limit_px(c->type) && c->price % s->order_tick != 0) return RK_CHK_OFF_TICK;
   if (c->qty % s->order_lot != 0) return RK_CHK_OFF_LOT;
   if ((k = minimums(r, c, c->qty)) != RK_CHK_NONE) return k;
   if ((k = limits(r, c)) != RK_CHK_NONE) return k;

@@ -14,8 +14,6 @@
 #include "../../core/fixed.h"
 #include "risk_config.h"
 
-#define PCT_ONE (INT64_C(100) * 100000000)
-
 static int line_of(const params_t *p, const char *key) {
   for (size_t i = 0; i < p->n; i++)
     if (!strcmp(p->kv[i].key, key)) return p->kv[i].line;
@@ -49,7 +47,7 @@ static lob_status_t dec_key(params_t *p, const char *key, int pct, int64_t *out,
   lob_status_t st = params_dec(p, key, FX_MONEY_SCALE, 0, out, err);
   if (st) return st;
   if (*out < 0) return bad(p, key, err, "may not be negative");
-  if (pct && *out > PCT_ONE) return bad(p, key, err, "a percent above 100");
+  if (pct && *out > RK_PCT_ONE) return bad(p, key, err, "a percent above 100");
   return LOB_OK;
 }
 

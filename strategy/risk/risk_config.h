@@ -15,6 +15,7 @@
 
 #define RK_MAX_INST 64 /* instruments one layer watches */
 #define RK_MAX_ERRORS_PER_MIN 100000
+#define RK_PCT_ONE (INT64_C(100) * 100000000) /* 100% at scale 8 */
 
 struct rk_config {
   size_t ninst;

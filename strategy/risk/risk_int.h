@@ -52,6 +52,9 @@ typedef enum {
 extern const char *const rk_check_names[RK_CHK_N];
 extern const uint8_t rk_check_reasons[RK_CHK_N];
 
+/* Whether an order of this type carries a limit price. */
+static inline int rk_has_limit_px(int type) { return type == ORD_LIMIT || type == ORD_STOP_LIMIT; }
+
 /* The circuit breakers, in the order they are evaluated and reported. */
 typedef enum {
   RK_BRK_DAILY_LOSS = 0,
@@ -163,6 +166,13 @@ int64_t rk_room(const rk_t *r, uint16_t inst, int side, size_t upto, int ro);
  * reducing room left to it (perp; see risk_budget.c for the formulas). */
 lob_status_t rk_need_of(const rk_t *r, uint16_t inst, int side, int reduce_only, int64_t bprice,
                         int64_t ref, int64_t leaves, int64_t room, int64_t *need);
+/* The walk that gives each open order of inst its need, in seq order:
+ * rk_need_walk_start sets the room left past every reduce-only order (per
+ * side), then rk_need_next, called for each order of inst in turn, gives
+ * its need at the room left to it and moves the room past it. The one
+ * walk of rk_need_refresh and of rk_check. */
+void rk_need_walk_start(const rk_t *r, uint16_t inst, int64_t room[2]);
+lob_status_t rk_need_next(const rk_t *r, const rk_ord_t *o, int64_t room[2], int64_t *need);
 /* Recomputes the need of every open order of inst (the split into reducing
  * and opening parts follows the position) and moves reserved[] with it. */
 lob_status_t rk_need_refresh(rk_t *r, uint16_t inst);
@@ -196,8 +206,6 @@ lob_status_t rk_side_extra(const rk_t *r, const rk_cand_t *c, int64_t leaves, in
  * (resize). Returns the check that refused, or RK_CHK_NONE. Arithmetic
  * that overflows refuses the order as INVALID (no real order comes near). */
 rk_chk_t rk_pretrade(rk_t *r, rk_cand_t *c);
-/* Whether a candidate only reduces (what REDUCE_ONLY lets through). */
-int rk_only_reduces(const rk_t *r, const rk_cand_t *c);
 /* The budget price of a market order: the worst level the visible book
  * reaches for qty (every level if it is too thin); 0 when the side is empty. */
 int64_t rk_walk_px(const rk_t *r, uint16_t inst, int side, int64_t qty);
