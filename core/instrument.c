@@ -113,6 +113,12 @@ const char *inst_fee_asset(const inst_spec_t *s, int side) {
   return s->settle;
 }
 
+int inst_meets_min(const inst_spec_t *s, int64_t ticks, int64_t lots) {
+  int64_t notional;
+  return lots >= s->min_qty && inst_notional(s, ticks, lots, &notional) == LOB_OK &&
+         notional >= s->min_notional;
+}
+
 int64_t inst_mid2_1e8(const inst_spec_t *s, int64_t mid2) {
   int64_t v;
   if (mid2 <= 0 || s->px_scale > FX_MONEY_SCALE ||

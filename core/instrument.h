@@ -127,6 +127,11 @@ size_t inst_qty_format(const inst_spec_t *s, int64_t lots, char *buf, size_t cap
  * 7); a perpetual pays in its settle asset. side is ord_side_t (1 buy). */
 const char *inst_fee_asset(const inst_spec_t *s, int side);
 
+/* 1 when lots at ticks meet the exchange's minimums (min_qty, and
+ * min_notional with the notional computed exactly); 0 otherwise, also when
+ * the notional overflows. */
+int inst_meets_min(const inst_spec_t *s, int64_t ticks, int64_t lots);
+
 /* A mid of mid2 / 2 ticks (mid2 = best bid + best ask, book_mid2) as 1e-8
  * quote per base unit, rounded once; 0 when mid2 <= 0 (a side is empty) or
  * the price does not fit 1e-8 units. */

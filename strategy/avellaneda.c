@@ -265,13 +265,6 @@ static int64_t inventory(const as_t *a, const strat_ctx_t *c) {
   return c->funds[a->inst].base_total / (s->lot * fx_pow10[FX_MONEY_SCALE - s->qty_scale]);
 }
 
-/* 1 when lots at px meet the instrument's minimum quantity and notional. */
-static int meets_min(const inst_spec_t *s, int64_t px, int64_t lots) {
-  int64_t notional;
-  return lots >= s->min_qty && inst_notional(s, px, lots, &notional) == LOB_OK &&
-         notional >= s->min_notional;
-}
-
 /* The model's bid and ask (doubles) at mid s; 0 when a signal is not
  * ready (counted). */
 static int model_quotes(as_t *a, const strat_ctx_t *c, double s, double *bid, double *ask) {
@@ -366,7 +359,7 @@ static void plan_side(as_t *a, const strat_ctx_t *c, int side, double px0, doubl
     qty = inst_round_qty(s, qty, INST_ROUND_DOWN);
     int64_t spent = 0;
     if (qty <= 0) continue;
-    if (!meets_min(s, px, qty)) {
+    if (!inst_meets_min(s, px, qty)) {
       a->n.below_min++;
       continue;
     }
@@ -488,7 +481,7 @@ static void requote(as_t *a, strat_ctx_t *c) {
       int64_t q = fit_new(a, c, side, x->px, x->qty, avail);
       if (q < x->qty) a->n.capped++;
       if (q <= 0) continue;
-      if (!meets_min(c->spec[a->inst], x->px, q)) {
+      if (!inst_meets_min(c->spec[a->inst], x->px, q)) {
         a->n.below_min++;
         continue;
       }

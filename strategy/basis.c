@@ -180,10 +180,9 @@ static int send_leg(bs_t *b, strat_ctx_t *c, bs_leg_t *l, int buy, int64_t lots,
 /* 1 when lots at the leg's touch meet the minimum quantity and notional. */
 static int above_min(const strat_ctx_t *c, const bs_leg_t *l, int buy, int64_t lots) {
   const inst_spec_t *s = c->spec[l->inst];
-  int64_t touch, notional;
+  int64_t touch;
   if (!book_best(c->book[l->inst], buy ? BOOK_ASK : BOOK_BID, &touch, NULL)) return 0;
-  return lots >= s->min_qty && inst_notional(s, touch, lots, &notional) == LOB_OK &&
-         notional >= s->min_notional;
+  return inst_meets_min(s, touch, lots);
 }
 
 /* The budget of an entry, when the account is known: a spot buy needs its
