@@ -161,6 +161,12 @@ lob_status_t mt_mul8(int64_t x, int64_t y, int64_t *out) {
   return fx_muldiv(x, y, fx_pow10[FX_MONEY_SCALE], out);
 }
 
+int64_t mt_div_round(__int128 num, int64_t d) {
+  int64_t q = 0;
+  fx_div_round(num, d, &q);
+  return q;
+}
+
 int mt_fee_quote(const rd_run_t *run, const rd_fill_t *f, int64_t *out) {
   const rd_market_t *m = &run->markets[f->market];
   *out = 0;
@@ -202,10 +208,11 @@ lob_status_t mt_compute(const rd_run_t *run, const mt_opts_t *opts, mt_result_t 
   if (!(r->markets = calloc(run->nmarkets + 1, sizeof *r->markets))) goto nomem;
   for (size_t i = 0; i < run->nmarkets; i++)
     if (!(r->markets[r->nmarkets++] = strdup(run->markets[i].name))) goto nomem;
-  if ((st = mt_returns(b, run, &o, err)) || (st = mt_trades(b, run, err)) ||
-      (st = mt_market_making(b, run, err)) || (st = mt_risk(b, run, err)))
-    goto fail;
-  if (b->oom) goto nomem;
+  if (!(st = mt_returns(b, run, &o)) && !(st = mt_trades(b, run, err)) &&
+      !(st = mt_market_making(b, run, err)))
+    st = mt_risk(b, run);
+  if (st == LOB_ENOMEM || (st == LOB_OK && b->oom)) goto nomem; /* the parts name no file for it */
+  if (st != LOB_OK) goto fail;
   *out = r;
   return LOB_OK;
 nomem:
@@ -219,8 +226,7 @@ void mt_destroy(mt_result_t **pp) {
   if (!pp || !*pp) return;
   mt_impl_t *b = (mt_impl_t *)*pp;
   mt_result_t *r = &b->pub;
-  mt_series_t *s = &r->series;
-  free(s->t), free(s->equity), free(s->dd), free(s->dd_pct), free(s->ret), free(s->raw_dd);
+  mt_series_free(&r->series);
   for (size_t i = 0; i < r->nmarkets; i++) free(r->markets[i]);
   free(r->markets);
   free(r->metrics);

@@ -69,7 +69,6 @@ typedef struct {
   int64_t *t;       /* ns */
   int64_t *equity;  /* 1e-8 quote */
   int64_t *dd;      /* equity - running peak, <= 0, 1e-8 quote */
-  double *dd_pct;   /* dd / running peak x 100, <= 0 */
   size_t nret;      /* n - 1 (0 when n < 2) */
   double *ret;      /* simple returns, fractions (0.01 = 1 %) */
   /* Full resolution (one per equity.csv row): drawdown against the
@@ -77,6 +76,14 @@ typedef struct {
   size_t nraw;
   int64_t *raw_dd;  /* 1e-8 quote, <= 0 */
 } mt_series_t;
+
+/* The run's equity resampled to period p (AUTO: as mt_compute chooses),
+ * with its returns and drawdowns, as mt_compute fills mt_result_t.series:
+ * for a second period without computing every metric again (the report's
+ * hourly heatmap). *s is zeroed first; LOB_ENOMEM (*s empty) on no memory.
+ * mt_series_free releases it (and leaves it zeroed). */
+lob_status_t mt_series_at(const rd_run_t *run, mt_period_t p, mt_series_t *s);
+void mt_series_free(mt_series_t *s);
 
 /* A round trip: one FIFO match of an opening lot with (part of) a closing
  * fill, in one market. A fill that flips the position closes the open lots
@@ -191,6 +198,14 @@ size_t mt_value_text(const mt_metric_t *m, char *buf, size_t cap);
 lob_status_t mt_write_atomic(const char *dir, const char *name,
                              lob_status_t (*body)(const void *ctx, FILE *f), const void *ctx,
                              lob_err_t *err);
+
+/* s as one CSV cell: quoted (with doubled quotes) when it holds a comma, a
+ * quote or a line break; nothing for NULL (an empty cell). The one way the
+ * report files and the run store's exports quote a cell. */
+void mt_csv_cell(FILE *f, const char *s);
+/* The unit as the files and the run store write it: a money metric's
+ * asset ("USDT"), else m->unit. */
+const char *mt_unit_text(const mt_metric_t *m);
 
 /* dir/metrics.csv: key,label,unit,value,formula (written to .tmp, renamed);
  * the unit of money is its asset ("USDT"). */

@@ -40,19 +40,21 @@ const char *mt_common_quote(const rd_run_t *run);
 
 /* metrics_returns.c: resampled series, return statistics, drawdown, the
  * bootstrap interval. */
-lob_status_t mt_returns(mt_impl_t *b, const rd_run_t *run, const mt_opts_t *o, lob_err_t *err);
+lob_status_t mt_returns(mt_impl_t *b, const rd_run_t *run, const mt_opts_t *o);
 /* metrics_trades.c: FIFO round trips and their statistics. */
 lob_status_t mt_trades(mt_impl_t *b, const rd_run_t *run, lob_err_t *err);
 /* metrics_mm.c: PnL decomposition, maker/taker, fill ratio, queue time,
  * inventory, turnover. */
 lob_status_t mt_market_making(mt_impl_t *b, const rd_run_t *run, lob_err_t *err);
 /* metrics_risk.c: rejects, breaker events, liquidations. */
-lob_status_t mt_risk(mt_impl_t *b, const rd_run_t *run, lob_err_t *err);
+lob_status_t mt_risk(mt_impl_t *b, const rd_run_t *run);
 
 /* Money helpers (exact): x(1e-8) times y(1e-8) -> 1e-8, rounded by the
  * fixed.h rule; a summary.json money string of an object's key (0 when the
  * key is missing; LOB_EPARSE naming it when malformed). */
 lob_status_t mt_mul8(int64_t x, int64_t y, int64_t *out);
+/* num / d rounded by the fixed.h rule (fx_div_round): a mean of exact sums. */
+int64_t mt_div_round(__int128 num, int64_t d);
 /* A fill's fee in its market's quote asset, exactly: as is when charged in
  * the quote, times the fill price when charged in the base (spot buys).
  * Returns 0 (and *out = 0) for a fee in any other asset. */

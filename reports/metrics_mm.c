@@ -19,12 +19,6 @@
 
 #define G "market_making"
 
-static int64_t div_round(__int128 num, int64_t d) {
-  int64_t q = 0;
-  fx_div_round(num, d, &q);
-  return q;
-}
-
 /* The first non-zero mark of a market of venue v trading asset x against
  * quote q (its symbol starts with x): values a starting base balance. */
 static int64_t first_mark(const rd_run_t *run, int v, const char *x, const char *q) {
@@ -88,7 +82,7 @@ static int by_asset(const void *a, const void *b) {
 
 /* One asset's parts; *why set (and the part left out) when its total
  * cannot be known. */
-static lob_status_t decompose(mt_impl_t *b, const rd_run_t *run, mt_pnl_t *p, int64_t *start,
+static lob_status_t decompose(const rd_run_t *run, mt_pnl_t *p, int64_t *start,
                               int64_t *volume, const char **why, lob_err_t *err) {
   lob_status_t st;
   *start = *volume = 0;
@@ -125,7 +119,6 @@ static lob_status_t decompose(mt_impl_t *b, const rd_run_t *run, mt_pnl_t *p, in
   __int128 inv = (__int128)p->total - p->spread + p->fees - p->funding + p->liq_fees;
   if (inv > INT64_MAX || inv < INT64_MIN) goto overflow;
   p->inventory = (int64_t)inv;
-  (void)b;
   return LOB_OK;
 overflow:
   return lob_err_set(err, LOB_EOVERFLOW, "PnL decomposition of %s: out of range", p->asset);
@@ -143,7 +136,7 @@ static lob_status_t pnl(mt_impl_t *b, const rd_run_t *run, lob_err_t *err) {
     mt_pnl_t *p = &r->pnl[i];
     const char *why = NULL, *a = p->asset;
     int64_t start, vol;
-    lob_status_t st = decompose(b, run, p, &start, &vol, &why, err);
+    lob_status_t st = decompose(run, p, &start, &vol, &why, err);
     if (st != LOB_OK) return st;
     if (why) {
       mt_add_absent(b, G, mt_keepf(b, "pnl.total.%s", a), mt_keepf(b, "PnL decomposition (%s)", a),
@@ -241,7 +234,7 @@ static lob_status_t flow(mt_impl_t *b, const rd_run_t *run) {
   if (waited)
     mt_add_int(b, G, "queue_time.mean", "Average queue time to fill", "ns",
                "mean over fills of (fill exchange time - the order's NEW ack exchange time)",
-               div_round(wait, (int64_t)waited));
+               mt_div_round(wait, (int64_t)waited));
   else
     mt_add_absent(b, G, "queue_time.mean", "Average queue time to fill", "ns", "",
                   nf ? "no fill of an acknowledged resting order" : nofill);
@@ -279,7 +272,7 @@ static lob_status_t inventory(mt_impl_t *b, const rd_run_t *run, lob_err_t *err)
       if (a > v->max_abs) v->max_abs = a;
       if (limit > 0 && a >= limit) at++;
     }
-    int64_t mean = n ? div_round(s, (int64_t)n) : 0, amean = n ? div_round(sa, (int64_t)n) : 0;
+    int64_t mean = n ? mt_div_round(s, (int64_t)n) : 0, amean = n ? mt_div_round(sa, (int64_t)n) : 0;
     v->mean = (double)mean / 1e8, v->abs_mean = (double)amean / 1e8;
     v->has_limit = limit > 0, v->limit = limit;
     v->at_limit_pct = n && limit > 0 ? 100.0 * (double)at / (double)n : 0;

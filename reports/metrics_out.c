@@ -10,19 +10,27 @@
 #include "../core/fixed.h"
 #include "metrics_int.h"
 
-/* A CSV cell: quoted (with doubled quotes) when it holds a comma, a quote or
- * a line break. */
-static void cell(FILE *f, const char *s, char sep) {
-  if (strpbrk(s, ",\"\n\r")) {
-    fputc('"', f);
-    for (; *s; s++) {
-      if (*s == '"') fputc('"', f);
-      fputc(*s, f);
-    }
-    fputc('"', f);
-  } else {
+void mt_csv_cell(FILE *f, const char *s) {
+  if (!s) return;
+  if (!strpbrk(s, ",\"\n\r")) {
     fputs(s, f);
+    return;
   }
+  fputc('"', f);
+  for (; *s; s++) {
+    if (*s == '"') fputc('"', f);
+    fputc(*s, f);
+  }
+  fputc('"', f);
+}
+
+const char *mt_unit_text(const mt_metric_t *m) {
+  return m->kind == MT_DEC8 && m->asset[0] ? m->asset : m->unit;
+}
+
+/* A cell and the separator after it. */
+static void cell(FILE *f, const char *s, char sep) {
+  mt_csv_cell(f, s);
   fputc(sep, f);
 }
 
@@ -52,7 +60,7 @@ static lob_status_t metrics_body(const void *ctx, FILE *f) {
     mt_value_text(m, v, sizeof v);
     cell(f, m->key, ',');
     cell(f, m->label, ',');
-    cell(f, m->kind == MT_DEC8 && m->asset[0] ? m->asset : m->unit, ',');
+    cell(f, mt_unit_text(m), ',');
     cell(f, v, ',');
     cell(f, m->formula, '\n');
   }

@@ -52,13 +52,12 @@ static lob_status_t resample(mt_series_t *s, const rd_run_t *run, int64_t P) {
   return LOB_OK;
 }
 
-/* Drawdown of v[0..n) against its running peak, in money and percent. */
-static void drawdown(const int64_t *v, size_t n, int64_t *dd, double *pct) {
+/* Drawdown of v[0..n) against its running peak, in money. */
+static void drawdown(const int64_t *v, size_t n, int64_t *dd) {
   int64_t peak = n ? v[0] : 0;
   for (size_t i = 0; i < n; i++) {
     if (v[i] > peak) peak = v[i];
     dd[i] = v[i] - peak;
-    if (pct) pct[i] = peak > 0 ? money_d(dd[i]) / money_d(peak) * 100.0 : 0.0;
   }
 }
 
@@ -217,8 +216,7 @@ static void return_stats(mt_impl_t *b, const rd_run_t *run, const mt_opts_t *o, 
   mt_add_real_or(b, G, "sharpe.ci_low", "Sharpe: bootstrap interval, low", "ratio", bf, bs > 0, lo, bwhy);
   mt_add_real_or(b, G, "sharpe.ci_high", "Sharpe: bootstrap interval, high", "ratio", bf, bs > 0, hi, bwhy);
   /* Drawdown on every sample. */
-  mt_series_t *sr = &r->series;
-  dd_t d = max_drawdown(run, sr->raw_dd);
+  dd_t d = max_drawdown(run, s->raw_dd);
   const char *q = mt_common_quote(run);
   const char *nodd = n ? "the equity never fell below a previous peak" : "no equity samples";
   mt_add_real_or(b, G, "drawdown.max", "Max drawdown", "pct",
@@ -252,29 +250,56 @@ static void return_stats(mt_impl_t *b, const rd_run_t *run, const mt_opts_t *o, 
                  annret / fabs(d.pct / 100), d.have ? "annualized return undefined" : nodd);
 }
 
-lob_status_t mt_returns(mt_impl_t *b, const rd_run_t *run, const mt_opts_t *o, lob_err_t *err) {
-  mt_result_t *r = &b->pub;
-  mt_series_t *s = &r->series;
+static int64_t run_duration(const rd_run_t *run) {
+  return run->neq ? run->eq_t[run->neq - 1] - run->eq_t[0] : 0;
+}
+
+static int64_t period_ns(mt_period_t p) {
+  return p == MT_PERIOD_DAY ? NS_DAY : p == MT_PERIOD_HOUR ? NS_HOUR : NS_MIN;
+}
+
+/* s from the run's equity at period P (s zeroed; on failure the caller
+ * frees it); *bad names why the returns are undefined, NULL when they are
+ * not. */
+static lob_status_t series(mt_series_t *s, const rd_run_t *run, int64_t P, const char **bad) {
   size_t n = run->neq;
-  int64_t dur = n ? run->eq_t[n - 1] - run->eq_t[0] : 0;
-  r->period = choose_period(o->period, dur);
-  r->period_ns = r->period == MT_PERIOD_DAY ? NS_DAY : r->period == MT_PERIOD_HOUR ? NS_HOUR : NS_MIN;
-  if (resample(s, run, r->period_ns) != LOB_OK) return LOB_ENOMEM;
+  *bad = NULL;
+  if (resample(s, run, P) != LOB_OK) return LOB_ENOMEM;
   size_t m = s->n ? s->n : 1;
-  s->dd = malloc(m * sizeof *s->dd), s->dd_pct = malloc(m * sizeof *s->dd_pct);
-  s->ret = malloc(m * sizeof *s->ret), s->raw_dd = malloc((n ? n : 1) * sizeof *s->raw_dd);
-  if (!s->dd || !s->dd_pct || !s->ret || !s->raw_dd) return LOB_ENOMEM;
-  drawdown(s->equity, s->n, s->dd, s->dd_pct);
-  drawdown(run->eq_total, n, s->raw_dd, NULL);
+  s->dd = malloc(m * sizeof *s->dd), s->ret = malloc(m * sizeof *s->ret);
+  s->raw_dd = malloc((n ? n : 1) * sizeof *s->raw_dd);
+  if (!s->dd || !s->ret || !s->raw_dd) return LOB_ENOMEM;
+  drawdown(s->equity, s->n, s->dd);
+  drawdown(run->eq_total, n, s->raw_dd);
   s->nraw = n;
-  const char *bad = NULL;
   for (size_t k = 1; k < s->n; k++) {
-    if (s->equity[k - 1] <= 0) bad = "the equity reached zero or below: returns undefined";
+    if (s->equity[k - 1] <= 0) *bad = "the equity reached zero or below: returns undefined";
     s->ret[k - 1] = s->equity[k - 1] > 0 ? money_d(s->equity[k]) / money_d(s->equity[k - 1]) - 1 : 0;
   }
   s->nret = s->n > 1 ? s->n - 1 : 0;
+  return LOB_OK;
+}
+
+lob_status_t mt_series_at(const rd_run_t *run, mt_period_t p, mt_series_t *s) {
+  const char *bad;
+  memset(s, 0, sizeof *s);
+  lob_status_t st = series(s, run, period_ns(choose_period(p, run_duration(run))), &bad);
+  if (st != LOB_OK) mt_series_free(s);
+  return st;
+}
+
+void mt_series_free(mt_series_t *s) {
+  free(s->t), free(s->equity), free(s->dd), free(s->ret), free(s->raw_dd);
+  memset(s, 0, sizeof *s);
+}
+
+lob_status_t mt_returns(mt_impl_t *b, const rd_run_t *run, const mt_opts_t *o) {
+  mt_result_t *r = &b->pub;
+  const char *bad;
+  r->period = choose_period(o->period, run_duration(run));
+  r->period_ns = period_ns(r->period);
+  if (series(&r->series, run, r->period_ns, &bad) != LOB_OK) return LOB_ENOMEM;
   run_facts(b, run, mt_common_quote(run));
   return_stats(b, run, o, bad);
-  (void)err;
   return LOB_OK;
 }

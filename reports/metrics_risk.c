@@ -86,8 +86,7 @@ static lob_status_t liquidations(mt_impl_t *b, const rd_run_t *run) {
   return LOB_OK;
 }
 
-lob_status_t mt_risk(mt_impl_t *b, const rd_run_t *run, lob_err_t *err) {
-  (void)err;
+lob_status_t mt_risk(mt_impl_t *b, const rd_run_t *run) {
   lob_status_t st;
   if ((st = rejects(b, run)) || (st = events(b, run)) || (st = liquidations(b, run))) return st;
   return LOB_OK;

@@ -84,12 +84,6 @@ static int by_close(const void *a, const void *b) {
   return x->open_order < y->open_order ? -1 : x->open_order > y->open_order;
 }
 
-static int64_t div_round(__int128 num, int64_t d) {
-  int64_t q = 0;
-  fx_div_round(num, d, &q);
-  return q;
-}
-
 static void stats(mt_impl_t *b, const rd_run_t *run, uint64_t other_fees) {
   const mt_result_t *r = &b->pub;
   size_t n = r->ntrips, wins = 0, losses = 0;
@@ -127,11 +121,11 @@ static void stats(mt_impl_t *b, const rd_run_t *run, uint64_t other_fees) {
   MONEY("trades.fees", "Fees of round trips", "sum of the fee shares of both fills", 1, sf, none);
   MONEY("trades.expectancy", "Expectancy (mean net per round trip)",
         "sum of nets / round trips = win rate x avg win + loss rate x avg loss", n > 0,
-        n ? div_round(sn, (int64_t)n) : 0, none);
+        n ? mt_div_round(sn, (int64_t)n) : 0, none);
   MONEY("trades.avg_win", "Average win", "sum of winning nets / winning trips", wins > 0,
-        wins ? div_round(sw, (int64_t)wins) : 0, nowin);
+        wins ? mt_div_round(sw, (int64_t)wins) : 0, nowin);
   MONEY("trades.avg_loss", "Average loss", "sum of losing nets / losing trips", losses > 0,
-        losses ? div_round(sl, (int64_t)losses) : 0, noloss);
+        losses ? mt_div_round(sl, (int64_t)losses) : 0, noloss);
   MONEY("trades.largest_win", "Largest win", "max net", wins > 0, big_w, nowin);
   MONEY("trades.largest_loss", "Largest loss", "min net", losses > 0, big_l, noloss);
 #undef MONEY
@@ -141,7 +135,7 @@ static void stats(mt_impl_t *b, const rd_run_t *run, uint64_t other_fees) {
                  mixed ? mixed : !wins ? nowin : noloss);
   if (n)
     mt_add_int(b, G, "trades.avg_holding", "Average holding time", "ns",
-               "mean of (close fill time - open fill time), exchange times", div_round(hold, (int64_t)n));
+               "mean of (close fill time - open fill time), exchange times", mt_div_round(hold, (int64_t)n));
   else
     mt_add_absent(b, G, "trades.avg_holding", "Average holding time", "ns", "", none);
   if (other_fees)

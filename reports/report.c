@@ -27,7 +27,7 @@ size_t rp_money(int64_t v, char *buf, size_t cap) {
 
 const char *rp_quote(const rp_ctx_t *c) {
   const mt_metric_t *m = mt_find(c->m, "equity.start");
-  return m && m->asset ? m->asset : "";
+  return m ? m->asset : "";
 }
 
 typedef struct {
@@ -77,7 +77,8 @@ lob_status_t rp_generate(const char *run_dir, const rp_opts_t *opts, lob_err_t *
   else
     rp_opts_default(&o);
   rd_run_t *run = NULL;
-  mt_result_t *m = NULL, *hm = NULL;
+  mt_result_t *m = NULL;
+  mt_series_t hourly = {0};
   svg_buf_t page = {0};
   lob_status_t st;
   if ((st = rd_load(run_dir, &run, err)) != LOB_OK) goto done;
@@ -87,15 +88,16 @@ lob_status_t rp_generate(const char *run_dir, const rp_opts_t *opts, lob_err_t *
     goto done;
   rp_ctx_t c = {run, m, NULL, ""};
   /* The hour x day heatmap needs hourly returns: the metrics' own when
-   * their period is the hour, else the same computation at an hour. */
+   * their period is the hour, else the equity resampled at an hour. */
   if (run->neq >= 2 && run->eq_t[run->neq - 1] - run->eq_t[0] >= 2 * DAY_NS) {
     if (m->period == MT_PERIOD_HOUR) {
-      c.hourly = m;
+      c.hourly = &m->series;
     } else {
-      mt_opts_t h = o.metrics;
-      h.period = MT_PERIOD_HOUR, h.bootstrap = 0;
-      if ((st = mt_compute(run, &h, &hm, err)) != LOB_OK) goto done;
-      c.hourly = hm;
+      if (mt_series_at(run, MT_PERIOD_HOUR, &hourly) != LOB_OK) {
+        st = lob_err_set(err, LOB_ENOMEM, "%s: out of memory computing hourly returns", run_dir);
+        goto done;
+      }
+      c.hourly = &hourly;
     }
   }
   const char *cr = json_string_value(json_object_get(run->summary, "created_utc"));
@@ -109,7 +111,7 @@ lob_status_t rp_generate(const char *run_dir, const rp_opts_t *opts, lob_err_t *
   st = merge_summary(run, m, run_dir, err);
 done:
   svg_buf_free(&page);
-  mt_destroy(&hm);
+  mt_series_free(&hourly);
   mt_destroy(&m);
   rd_destroy(&run);
   return st;

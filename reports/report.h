@@ -35,8 +35,8 @@ lob_status_t rp_generate(const char *run_dir, const rp_opts_t *opts, lob_err_t *
 typedef struct {
   const rd_run_t *run;
   const mt_result_t *m;
-  const mt_result_t *hourly; /* hourly returns for the heatmap (m itself when its period
-                                is the hour); NULL when the run is shorter than 2 days */
+  const mt_series_t *hourly; /* hourly returns for the heatmap (m's own series when its
+                                period is the hour); NULL when the run is shorter than 2 days */
   const char *created;       /* "" when unknown */
 } rp_ctx_t;
 
@@ -57,6 +57,8 @@ size_t rp_money(int64_t v, char *buf, size_t cap);
  * with 4 significant digits, durations and times for people); returns 0
  * (value "-") when the metric is absent. */
 int rp_metric_text(const mt_metric_t *m, char *v, size_t vcap, const char **unit);
+/* A duration for people: "790 ms", "4 min 5 s", "2 d 3 h". */
+void rp_duration(int64_t ns, char *buf, size_t cap);
 /* "2024-08-08 23:54:16 UTC" */
 void rp_when(int64_t t, char *buf, size_t cap);
 /* The asset of the run's money ("" when the markets' quotes differ). */

@@ -85,8 +85,7 @@ void rp_when(int64_t t, char *buf, size_t cap) {
   snprintf(buf, cap, "%s UTC", s);
 }
 
-/* A duration for people: "790 ms", "4 min 5 s", "2 d 3 h". */
-static void duration(int64_t ns, char *buf, size_t cap) {
+void rp_duration(int64_t ns, char *buf, size_t cap) {
   const char *sign = ns < 0 ? "-" : "";
   uint64_t a = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns, s = a / 1000000000u;
   char t[48];
@@ -121,7 +120,7 @@ int rp_metric_text(const mt_metric_t *m, char *v, size_t vcap, const char **unit
     return 1;
   case MT_INT:
     if (!strcmp(m->unit, "ns"))
-      duration(m->i, v, vcap), *unit = "";
+      rp_duration(m->i, v, vcap), *unit = "";
     else if (!strcmp(m->unit, "time"))
       rp_when(m->i, v, vcap), *unit = "";
     else
@@ -171,7 +170,7 @@ static void header(const rp_ctx_t *c, svg_buf_t *b) {
   if (r->neq) {
     char a[48], z[48], d[48];
     rp_when(r->eq_t[0], a, sizeof a), rp_when(r->eq_t[r->neq - 1], z, sizeof z);
-    duration(r->eq_t[r->neq - 1] - r->eq_t[0], d, sizeof d);
+    rp_duration(r->eq_t[r->neq - 1] - r->eq_t[0], d, sizeof d);
     snprintf(u, sizeof u, "%s to %s (%s, %zu equity samples)", a, z, d, r->neq);
     fact(b, "Data time range", u, 0);
   } else {

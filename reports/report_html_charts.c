@@ -347,13 +347,9 @@ void rp_chart_heatmap(const rp_ctx_t *c, svg_buf_t *b) {
   char t[1024], sc[48];
   svg_puts(b, "<h3>Hourly returns by hour of day and day</h3>\n");
   const rd_run_t *r = c->run;
-  if (!c->hourly || c->hourly->series.nret < 1) {
+  if (!c->hourly || c->hourly->nret < 1) {
     char d[64] = "no samples";
-    if (r->neq >= 1) {
-      mt_metric_t dm = {.kind = MT_INT, .unit = "ns", .i = r->eq_t[r->neq - 1] - r->eq_t[0]};
-      const char *u;
-      rp_metric_text(&dm, d, sizeof d, &u);
-    }
+    if (r->neq >= 1) rp_duration(r->eq_t[r->neq - 1] - r->eq_t[0], d, sizeof d);
     snprintf(t, sizeof t,
              "Not enough data: the hour-of-day x day heatmap needs a run of at least "
              "2 days; this one spans %s.",
@@ -361,7 +357,7 @@ void rp_chart_heatmap(const rp_ctx_t *c, svg_buf_t *b) {
     rp_empty(b, t);
     return;
   }
-  const mt_series_t *s = &c->hourly->series;
+  const mt_series_t *s = c->hourly;
   int64_t d0 = floor_div(s->t[0], DAY_NS), d1 = floor_div(s->t[s->n - 1] - 1, DAY_NS);
   int64_t first = d1 - d0 + 1 > HEAT_MAX_DAYS ? d1 - HEAT_MAX_DAYS + 1 : d0;
   size_t cols = (size_t)(d1 - first + 1), rows = 24;

@@ -437,6 +437,20 @@ static lob_status_t equity_header(rd_impl_t *im, rdcsv_t *c, int *tcol, int *eco
   return LOB_OK;
 }
 
+/* Room for one more equity row: the time, total and column arrays share
+ * one capacity. */
+static lob_status_t grow_equity(rd_impl_t *im) {
+  rd_run_t *r = &im->pub;
+  size_t cap = 0;
+  for (size_t k = 0; k < r->ncols + 2; k++) {
+    int64_t **a = k == 0 ? &r->eq_t : k == 1 ? &r->eq_total : &r->cols[k - 2].v;
+    cap = im->cap_eq; /* each array still has the old capacity */
+    if (rd_grow((void **)a, &cap, r->neq + 1, sizeof **a)) return LOB_ENOMEM;
+  }
+  im->cap_eq = cap;
+  return LOB_OK;
+}
+
 static lob_status_t load_equity(rd_impl_t *im, const char *dir, lob_err_t *err) {
   rd_run_t *r = &im->pub;
   rdcsv_t c;
@@ -444,18 +458,7 @@ static lob_status_t load_equity(rd_impl_t *im, const char *dir, lob_err_t *err) 
   lob_status_t st = csv_open(&c, dir, "equity.csv", 0, NULL, err);
   if (st == LOB_OK) st = equity_header(im, &c, &tcol, &ecol, err);
   while (st == LOB_OK && (st = csv_row(&c, err)) == LOB_OK) {
-    size_t cap = im->cap_eq;
-    if (rd_grow((void **)&r->eq_t, &cap, r->neq + 1, sizeof(int64_t)) ||
-        (cap = im->cap_eq, rd_grow((void **)&r->eq_total, &cap, r->neq + 1, sizeof(int64_t)))) {
-      st = LOB_ENOMEM;
-      break;
-    }
-    for (size_t k = 0; k < r->ncols && st == LOB_OK; k++) {
-      size_t kc = im->cap_eq;
-      if (rd_grow((void **)&r->cols[k].v, &kc, r->neq + 1, sizeof(int64_t))) st = LOB_ENOMEM;
-    }
-    if (st != LOB_OK) break;
-    im->cap_eq = cap;
+    if ((st = grow_equity(im)) != LOB_OK) break;
     int64_t *row = &r->eq_t[r->neq];
     if ((st = ts(&c, tcol, row, err)) || (st = dec(&c, ecol, &r->eq_total[r->neq], err))) break;
     if (r->neq && *row < r->eq_t[r->neq - 1]) {

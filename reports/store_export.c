@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../core/fixed.h"
+#include "metrics.h"
 #include "store_int.h"
 
 /* How a column leaves: T text, I integer, D exact decimal (an *_e8
@@ -78,20 +79,6 @@ typedef struct {
   int json, nrows;
 } out_t;
 
-static void csv_cell(FILE *f, const char *s) {
-  if (!s) return;
-  if (!strpbrk(s, ",\"\r\n")) {
-    fputs(s, f);
-    return;
-  }
-  fputc('"', f);
-  for (; *s; s++) {
-    if (*s == '"') fputc('"', f);
-    fputc(*s, f);
-  }
-  fputc('"', f);
-}
-
 static void emit_header(out_t *o, const char *const *names, size_t n) {
   if (o->json) {
     fputs("[", o->f);
@@ -99,7 +86,7 @@ static void emit_header(out_t *o, const char *const *names, size_t n) {
   }
   for (size_t i = 0; i < n; i++) {
     if (i) fputc(',', o->f);
-    csv_cell(o->f, names[i]);
+    mt_csv_cell(o->f, names[i]);
   }
   fputc('\n', o->f);
 }
@@ -120,7 +107,7 @@ static void emit_row(out_t *o, const char *const *names, const char *const *v, c
   } else {
     for (size_t i = 0; i < n; i++) {
       if (i) fputc(',', o->f);
-      csv_cell(o->f, v[i]);
+      mt_csv_cell(o->f, v[i]);
     }
     fputc('\n', o->f);
   }

@@ -26,27 +26,17 @@ static int64_t jint(json_t *o, const char *k) {
  * effective pair in file order (summary.json keeps that order), so
  * sha256(config_text) = config_digest. Caller frees. */
 static char *config_text(json_t *cfg) {
-  size_t cap = 256, n = 0;
-  char *b = malloc(cap);
+  char *b = NULL;
+  size_t n = 0;
   const char *k;
   json_t *v;
-  if (!b) return NULL;
-  b[0] = '\0';
-  json_object_foreach(cfg, k, v) {
-    const char *val = json_string_value(v) ? json_string_value(v) : "";
-    size_t need = strlen(k) + strlen(val) + 3;
-    if (n + need > cap) {
-      while (n + need > cap) cap *= 2;
-      char *nb = realloc(b, cap);
-      if (!nb) {
-        free(b);
-        return NULL;
-      }
-      b = nb;
-    }
-    n += (size_t)snprintf(b + n, cap - n, "%s=%s\n", k, val);
-  }
-  return b;
+  FILE *f = open_memstream(&b, &n);
+  if (!f) return NULL;
+  json_object_foreach(cfg, k, v)
+    fprintf(f, "%s=%s\n", k, json_string_value(v) ? json_string_value(v) : "");
+  if (fclose(f) == 0) return b;
+  free(b);
+  return NULL;
 }
 
 /* The run's facts known from summary.json alone. */
@@ -251,7 +241,7 @@ static lob_status_t put_metrics(ld_t *L, const mt_result_t *m) {
     sq_bind_text(q, 4, x->kind == MT_ABSENT ? NULL : txt);
     if (x->kind == MT_REAL) sqlite3_bind_double(q, 5, x->real);
     else if (x->kind == MT_INT) sqlite3_bind_int64(q, 5, x->i);
-    sq_bind_text(q, 6, !strcmp(x->unit, "quote") && x->asset && x->asset[0] ? x->asset : x->unit);
+    sq_bind_text(q, 6, mt_unit_text(x));
     sq_bind_text(q, 7, x->label);
     sq_bind_text(q, 8, x->formula);
     if (x->kind == MT_DEC8) sqlite3_bind_int64(q, 9, x->i);

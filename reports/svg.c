@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/fixed.h"
 #include "../core/timefmt.h"
 
 /* --- buffer ----------------------------------------------------------------------- */
@@ -83,18 +84,15 @@ void svg_esc(svg_buf_t *b, const char *s) {
 
 /* --- numbers ---------------------------------------------------------------------- */
 
-static const long long P10[] = {1LL,      10LL,      100LL,      1000LL,      10000LL,
-                                100000LL, 1000000LL, 10000000LL, 100000000LL, 1000000000LL};
-
 size_t svg_fmt(double v, int dec, char *buf, size_t cap) {
   if (!isfinite(v)) v = 0;
   dec = dec < 0 ? 0 : dec > 9 ? 9 : dec;
-  while (dec > 0 && fabs(v) * (double)P10[dec] > 9e15) dec--; /* keep the integer exact */
-  double s = v * (double)P10[dec];
+  while (dec > 0 && fabs(v) * (double)fx_pow10[dec] > 9e15) dec--; /* keep the integer exact */
+  double s = v * (double)fx_pow10[dec];
   if (fabs(s) > 9e18) s = s < 0 ? -9e18 : 9e18;
   long long q = llround(s);
   unsigned long long a = q < 0 ? (unsigned long long)(-q) : (unsigned long long)q;
-  unsigned long long ip = a / (unsigned long long)P10[dec], fp = a % (unsigned long long)P10[dec];
+  unsigned long long p = (unsigned long long)fx_pow10[dec], ip = a / p, fp = a % p;
   char frac[24] = "";
   if (fp) {
     snprintf(frac, sizeof frac, ".%0*llu", dec, fp);

@@ -80,17 +80,15 @@ static const char FX_RISK[] =
     "1723161750000000000,daily_loss,REDUCE_ONLY,loss 120 > 100\n"
     "1723161890000000000,daily_loss,ACTIVE,new UTC day\n";
 
+/* dir/name with text (tu_write), or removed when text is NULL. */
 static void fx_put(const char *dir, const char *name, const char *text) {
-  char path[1200];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  if (!text) {
-    remove(path);
+  char path[1300];
+  if (text) {
+    tu_write(dir, name, text);
     return;
   }
-  FILE *f = fopen(path, "wb");
-  if (!f) return;
-  fwrite(text, 1, strlen(text), f);
-  fclose(f);
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  remove(path);
 }
 
 /* A fresh build/testtmp/NAME with the five files (NULL: the file is left
