@@ -13,6 +13,15 @@
 #define TS_NS_PER_US 1000LL
 #define TS_NS_PER_MS 1000000LL
 #define TS_NS_PER_S 1000000000LL
+#define TS_NS_PER_MIN (60 * TS_NS_PER_S)
+#define TS_NS_PER_HOUR (60 * TS_NS_PER_MIN)
+#define TS_NS_PER_DAY (24 * TS_NS_PER_HOUR)
+
+/* a / b rounded toward -inf (C's / truncates): the minute, hour or day a
+ * time falls in, before 1970 too. b != 0. */
+static inline int64_t ts_floor_div(int64_t a, int64_t b) {
+  return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
 
 /* Parses "2024-08-08T23:55:00Z", "2024-08-08T23:55:00.123456789Z",
  * "2024-08-08 23:55:00", "2024-08-08" (midnight) or a plain integer of

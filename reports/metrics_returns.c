@@ -14,23 +14,16 @@
 #include <string.h>
 
 #include "../core/fixed.h"
+#include "../core/timefmt.h"
 #include "metrics_int.h"
 
-#define NS_MIN (60LL * 1000000000LL)
-#define NS_HOUR (60 * NS_MIN)
-#define NS_DAY (24 * NS_HOUR)
 #define G "returns"
 
 static double money_d(int64_t v) { return (double)v / (double)fx_pow10[FX_MONEY_SCALE]; }
 
-static int64_t floor_div(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
 static mt_period_t choose_period(mt_period_t want, int64_t dur) {
   if (want != MT_PERIOD_AUTO) return want;
-  return dur >= 7 * NS_DAY ? MT_PERIOD_DAY : dur >= 2 * NS_DAY ? MT_PERIOD_HOUR : MT_PERIOD_MINUTE;
+  return dur >= 7 * TS_NS_PER_DAY ? MT_PERIOD_DAY : dur >= 2 * TS_NS_PER_DAY ? MT_PERIOD_HOUR : MT_PERIOD_MINUTE;
 }
 
 /* Point 0: the first sample; then the equity at each UTC period boundary
@@ -44,7 +37,7 @@ static lob_status_t resample(mt_series_t *s, const rd_run_t *run, int64_t P) {
     return LOB_ENOMEM;
   s->t[0] = t0, s->equity[0] = run->eq_total[0], s->n = 1;
   size_t i = 0;
-  for (int64_t B = (floor_div(t0, P) + 1) * P; B < tl; B += P) {
+  for (int64_t B = (ts_floor_div(t0, P) + 1) * P; B < tl; B += P) {
     while (i + 1 < n && run->eq_t[i + 1] <= B) i++;
     s->t[s->n] = B, s->equity[s->n++] = run->eq_total[i];
   }
@@ -132,7 +125,7 @@ static void run_facts(mt_impl_t *b, const rd_run_t *run, const char *q) {
              r->period_ns);
   mt_add_real(b, "run", "run.periods_per_year", "Periods per year", "ratio",
               mt_keepf(b, "%g days x 86400 s / period length", r->annual_days),
-              r->annual_days * (double)NS_DAY / (double)r->period_ns);
+              r->annual_days * (double)TS_NS_PER_DAY / (double)r->period_ns);
   mt_add_int(b, "run", "run.equity_samples", "Equity samples", "count", "rows of equity.csv",
              (int64_t)n);
   if (!n) {
@@ -153,13 +146,13 @@ static void return_stats(mt_impl_t *b, const rd_run_t *run, const mt_opts_t *o, 
   mt_result_t *r = &b->pub;
   const mt_series_t *s = &r->series;
   size_t N = s->nret, n = run->neq;
-  double ppy = r->annual_days * (double)NS_DAY / (double)r->period_ns, ann = sqrt(ppy);
+  double ppy = r->annual_days * (double)TS_NS_PER_DAY / (double)r->period_ns, ann = sqrt(ppy);
   const char *few = N ? "fewer than 2 periodic returns (run shorter than 2 periods)"
                       : "no periodic return (run shorter than one period)";
   int ok1 = N >= 1 && !bad, ok2 = N >= 2 && !bad;
   double e0 = n ? money_d(run->eq_total[0]) : 0, el = n ? money_d(run->eq_total[n - 1]) : 0;
   double dur = n ? (double)(run->eq_t[n - 1] - run->eq_t[0]) : 0;
-  double tot = el / e0 - 1, years = dur / (r->annual_days * (double)NS_DAY);
+  double tot = el / e0 - 1, years = dur / (r->annual_days * (double)TS_NS_PER_DAY);
   double annret = pow(1 + tot, 1 / years) - 1;
   mt_add_real_or(b, G, "return.total", "Total return", "pct", "(last equity / first equity - 1) x 100",
                  n >= 1 && e0 > 0, tot * 100, n ? "first equity is not positive" : "no equity samples");
@@ -255,7 +248,7 @@ static int64_t run_duration(const rd_run_t *run) {
 }
 
 static int64_t period_ns(mt_period_t p) {
-  return p == MT_PERIOD_DAY ? NS_DAY : p == MT_PERIOD_HOUR ? NS_HOUR : NS_MIN;
+  return p == MT_PERIOD_DAY ? TS_NS_PER_DAY : p == MT_PERIOD_HOUR ? TS_NS_PER_HOUR : TS_NS_PER_MIN;
 }
 
 /* s from the run's equity at period P (s zeroed; on failure the caller

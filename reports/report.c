@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "../core/fixed.h"
+#include "../core/timefmt.h"
 
-#define DAY_NS (86400LL * 1000000000LL)
 
 void rp_opts_default(rp_opts_t *o) {
   memset(o, 0, sizeof *o);
@@ -89,7 +89,7 @@ lob_status_t rp_generate(const char *run_dir, const rp_opts_t *opts, lob_err_t *
   rp_ctx_t c = {run, m, NULL, ""};
   /* The hour x day heatmap needs hourly returns: the metrics' own when
    * their period is the hour, else the equity resampled at an hour. */
-  if (run->neq >= 2 && run->eq_t[run->neq - 1] - run->eq_t[0] >= 2 * DAY_NS) {
+  if (run->neq >= 2 && run->eq_t[run->neq - 1] - run->eq_t[0] >= 2 * TS_NS_PER_DAY) {
     if (m->period == MT_PERIOD_HOUR) {
       c.hourly = &m->series;
     } else {

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "../core/fixed.h"
+#include "../core/timefmt.h"
 #include "../core/order.h"
 #include "report.h"
 
@@ -22,8 +23,6 @@
 #define L 76.0   /* left margin: the value axis labels */
 #define PW 896.0 /* plot width */
 #define E8 1e-8
-#define HOUR_NS (3600LL * 1000000000LL)
-#define DAY_NS (24 * HOUR_NS)
 #define HEAT_MAX_DAYS 366
 
 static void caption(svg_buf_t *b, const char *text) {
@@ -339,10 +338,6 @@ done:
   free(x);
 }
 
-static int64_t floor_div(int64_t a, int64_t d) {
-  return a / d - (a % d != 0 && (a < 0) != (d < 0));
-}
-
 void rp_chart_heatmap(const rp_ctx_t *c, svg_buf_t *b) {
   char t[1024], sc[48];
   svg_puts(b, "<h3>Hourly returns by hour of day and day</h3>\n");
@@ -358,7 +353,7 @@ void rp_chart_heatmap(const rp_ctx_t *c, svg_buf_t *b) {
     return;
   }
   const mt_series_t *s = c->hourly;
-  int64_t d0 = floor_div(s->t[0], DAY_NS), d1 = floor_div(s->t[s->n - 1] - 1, DAY_NS);
+  int64_t d0 = ts_floor_div(s->t[0], TS_NS_PER_DAY), d1 = ts_floor_div(s->t[s->n - 1] - 1, TS_NS_PER_DAY);
   int64_t first = d1 - d0 + 1 > HEAT_MAX_DAYS ? d1 - HEAT_MAX_DAYS + 1 : d0;
   size_t cols = (size_t)(d1 - first + 1), rows = 24;
   double *v = malloc(rows * cols * sizeof *v);
@@ -373,9 +368,9 @@ void rp_chart_heatmap(const rp_ctx_t *c, svg_buf_t *b) {
   }
   for (size_t i = 0; i < rows * cols; i++) v[i] = NAN;
   for (size_t k = 1; k < s->n; k++) {
-    int64_t hr = floor_div(s->t[k - 1], HOUR_NS), day = floor_div(hr, 24) - first;
+    int64_t hr = ts_floor_div(s->t[k - 1], TS_NS_PER_HOUR), day = ts_floor_div(hr, 24) - first;
     if (day >= 0 && (size_t)day < cols)
-      v[(size_t)(hr - floor_div(hr, 24) * 24) * cols + (size_t)day] = s->ret[k - 1] * 100;
+      v[(size_t)(hr - ts_floor_div(hr, 24) * 24) * cols + (size_t)day] = s->ret[k - 1] * 100;
   }
   /* The darkest shade from the 95th percentile of |return| up, so that one
    * outlier does not wash out every other hour. */
@@ -394,7 +389,7 @@ void rp_chart_heatmap(const rp_ctx_t *c, svg_buf_t *b) {
   free(ab);
   size_t every = (cols + 13) / 14;
   for (size_t i = 0; i < cols; i += every) {
-    svg_time_label((first + (int64_t)i) * DAY_NS, DAY_NS, cl[i], sizeof cl[i]);
+    svg_time_label((first + (int64_t)i) * TS_NS_PER_DAY, TS_NS_PER_DAY, cl[i], sizeof cl[i]);
     clab[i] = cl[i];
   }
   svg_puts(b, "<figure>\n");

@@ -155,16 +155,11 @@ void svg_nice_range(double *lo, double *hi) {
   *hi = ceil(*hi / step) * step;
 }
 
-#define MS 1000000LL
-#define SEC 1000000000LL
-#define MIN (60 * SEC)
-#define HOUR (60 * MIN)
-#define DAY (24 * HOUR)
-
-static int64_t floor_div(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
+#define MS TS_NS_PER_MS
+#define SEC TS_NS_PER_S
+#define MIN TS_NS_PER_MIN
+#define HOUR TS_NS_PER_HOUR
+#define DAY TS_NS_PER_DAY
 
 size_t svg_time_ticks(int64_t t0, int64_t t1, int target, int64_t *out, size_t cap, int64_t *step) {
   static const int64_t STEPS[] = {
@@ -177,13 +172,13 @@ size_t svg_time_ticks(int64_t t0, int64_t t1, int target, int64_t *out, size_t c
   while (k + 1 < ns && (t1 - t0) / STEPS[k] > target) k++;
   *step = STEPS[k];
   size_t n = 0;
-  for (int64_t t = (floor_div(t0 - 1, *step) + 1) * *step; t <= t1 && n < cap; t += *step)
+  for (int64_t t = (ts_floor_div(t0 - 1, *step) + 1) * *step; t <= t1 && n < cap; t += *step)
     out[n++] = t;
   return n;
 }
 
 size_t svg_time_label(int64_t t, int64_t step, char *buf, size_t cap) {
-  int64_t days = floor_div(t, DAY), sod = t - days * DAY, y;
+  int64_t days = ts_floor_div(t, DAY), sod = t - days * DAY, y;
   unsigned mo, d;
   ts_civil_from_days(days, &y, &mo, &d);
   int hh = (int)(sod / HOUR), mi = (int)(sod / MIN % 60), ss = (int)(sod / SEC % 60);

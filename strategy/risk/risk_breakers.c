@@ -14,10 +14,9 @@
 #include <string.h>
 
 #include "../../core/fixed.h"
+#include "../../core/timefmt.h"
 #include "risk_int.h"
 
-#define NS_PER_DAY (INT64_C(86400) * 1000000000)
-#define NS_PER_MIN (INT64_C(60) * 1000000000)
 
 const char *const rk_brk_names[RK_BRK_N] = {"daily_loss", "max_drawdown", "min_equity",
                                             "price_move", "stale_data", "error_rate"};
@@ -122,7 +121,7 @@ void rk_error_seen(rk_t *r) {
  * of the last max + 1 is less than a minute old. */
 static int errors_over(const rk_t *r) {
   size_t cap = (size_t)r->cfg.max_errors_per_min + 1;
-  return r->err_n == cap && r->err_t[r->err_head] > r->ctx->now - NS_PER_MIN;
+  return r->err_n == cap && r->err_t[r->err_head] > r->ctx->now - TS_NS_PER_MIN;
 }
 
 /* --- evaluation -------------------------------------------------------------- */
@@ -145,7 +144,7 @@ static void eval_equity(rk_t *r, rk_state_t *want, char why[][192]) {
   if (!g->daily_loss && !g->max_drawdown_pct && !g->min_equity) return;
   if (rk_equity(r, &eq, &known) != LOB_OK || !known) return;
   int64_t now = r->ctx->now;
-  int64_t day = now / NS_PER_DAY - (now % NS_PER_DAY < 0);
+  int64_t day = ts_floor_div(now, TS_NS_PER_DAY);
   if (!r->have_day || day != r->day) {
     r->have_day = 1, r->day = day, r->sod_equity = eq;
     want[RK_BRK_DAILY_LOSS] = RK_ACTIVE;
