@@ -102,7 +102,7 @@ static size_t on_header(char *p, size_t sz, size_t nm, void *ud) {
 lob_status_t bb_rest_create(const bb_rest_cfg_t *cfg, bb_rest_t **out, lob_err_t *err) {
   lob_status_t st = LOB_ENOMEM;
   *out = NULL;
-  if (!cfg || !cfg->base_url || strncmp(cfg->base_url, "http", 4) ||
+  if (!cfg || !cfg->base_url ||
       (strncmp(cfg->base_url, "http://", 7) && strncmp(cfg->base_url, "https://", 8)))
     return lob_err_set(err, LOB_EINVAL, "bybit rest: the base URL must start with http:// or https://");
   if ((cfg->api_key && !cfg->api_secret) || (!cfg->api_key && cfg->api_secret))
@@ -282,8 +282,8 @@ static int parse_envelope(bb_rest_t *c, bb_reply_t *rep, char *why, size_t cap) 
   return 1;
 }
 
-static outcome_t attempt(bb_rest_t *c, const bb_req_t *req, const char *url, const char *body,
-                         bb_reply_t *rep, char *why, size_t cap) {
+static outcome_t attempt(bb_rest_t *c, const bb_req_t *req, bb_pace_class_t cls, const char *url,
+                         const char *body, bb_reply_t *rep, char *why, size_t cap) {
   struct curl_slist *hdr = NULL;
   outcome_t oc = OUT_UNKNOWN;
   CURL *h = c->curl;
@@ -366,7 +366,6 @@ static outcome_t attempt(bb_rest_t *c, const bb_req_t *req, const char *url, con
   }
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &rep->http_status);
   int64_t now = now_ns(c);
-  bb_pace_class_t cls = bb_pace_class_of(req->path, req->category);
   bb_pace_headers(c->pace, cls, c->h_limit, c->h_status, c->h_reset, now);
   if (rep->http_status == 429 || rep->http_status == 403) {
     c->st.rate_limited++;
@@ -488,7 +487,7 @@ static lob_status_t call(bb_rest_t *c, const bb_req_t *req, bb_reply_t *rep, int
     c->st.attempts++;
     rep->attempts++;
     int64_t t0 = now_ns(c);
-    outcome_t oc = attempt(c, req, url, body, rep, why, sizeof why);
+    outcome_t oc = attempt(c, req, cls, url, body, rep, why, sizeof why);
     int64_t lat = now_ns(c) - t0;
     if (oc == OUT_OK) {
       report(c, req, n, rep, lat, "ok");

@@ -256,11 +256,10 @@ lob_status_t bb_rest_server_time(bb_rest_t *c, int64_t *server_ns, lob_err_t *er
 
 /* --- result parsers (pure, no I/O) ---------------------------------------------
  * The REST list items and the private WebSocket items have the same shapes
- * (section 5), so these are meant for both (bbw_priv.c's static parsers do
- * the same job and can become calls to these). spec gives the grid, inst
- * goes into the record, local_ns is the receipt time. LOB_EPARSE /
- * LOB_EOFFGRID / LOB_EEMPTY with the field and value on bad input; an item
- * whose symbol is not spec's is LOB_EINVAL. */
+ * (section 5), so these serve both (bbw_priv.c calls them for the private
+ * topics). spec gives the grid, inst goes into the record, local_ns is the
+ * receipt time. LOB_EPARSE / LOB_EOFFGRID / LOB_EEMPTY with the field and
+ * value on bad input; an item whose symbol is not spec's is LOB_EINVAL. */
 
 /* One item of instruments-info's list for category cat. */
 lob_status_t bb_parse_instrument(const json_t *item, int cat, bb_instrument_t *out,

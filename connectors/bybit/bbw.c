@@ -16,18 +16,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../../core/book.h"
 #include "../../core/clock.h"
 #include "../../core/timefmt.h"
+#include "bb_pace.h"
 #include "bb_sign.h"
 
 #define MAX_OUT 256            /* queued frames; more means the peer stopped reading */
 #define MAX_MSG (64u << 20)    /* a reassembled message; a 1000-level snapshot is ~50 KB */
 #define SUB_ARGS_PER_REQ 10    /* section 5: spot takes at most 10 args per request */
 
-static const char *const PRIVATE_TOPICS[] = {"order", "execution", "position", "wallet"};
+const char *const bbw__private_topics[BBW_P_COUNT] = {"order", "execution", "position", "wallet"};
 
 int64_t bbw__now(bbw_t *c) {
   if (c->cfg.now_ns) return c->cfg.now_ns(c->cfg.now_ctx);
@@ -45,23 +45,12 @@ void bbw__notice(bbw_t *c, int kind, const char *topic, const char *fmt, ...) {
   c->cfg.h.on_notice(c->cfg.user, &nt);
 }
 
-/* splitmix64: the jitter of the backoff, reproducible from cfg.seed. */
-static uint64_t rng_next(bbw_t *c) {
-  uint64_t z = (c->rng += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-/* The next reconnect delay: min x 2^attempt capped at max, then "equal
- * jitter" (a uniform draw in [d/2, d]) so that many clients dropped at once
- * do not come back in step, while the delay still grows. */
+/* The next reconnect delay: bb_backoff, the rule the REST retries use
+ * (min x 2^attempt capped at max, equal jitter from the seeded c->rng). */
 static int64_t backoff_ms(bbw_t *c) {
-  int64_t d = c->cfg.backoff_min_ms;
-  for (unsigned i = 0; i < c->attempt && d < c->cfg.backoff_max_ms; i++) d *= 2;
-  if (d > c->cfg.backoff_max_ms) d = c->cfg.backoff_max_ms;
+  int64_t d = bb_backoff(&c->rng, c->cfg.backoff_min_ms, c->cfg.backoff_max_ms, c->attempt + 1);
   if (c->attempt < 64) c->attempt++;
-  return d / 2 + (int64_t)(rng_next(c) % (uint64_t)(d / 2 + 1));
+  return d;
 }
 
 static void out_clear(bbw_t *c) {
@@ -90,7 +79,8 @@ static void lost(bbw_t *c, const char *why) {
               (long long)d, c->attempt);
 }
 
-lob_status_t bbw__send(bbw_t *c, const char *text) {
+/* Queues a text frame (copied); LOB_ENOMEM / LOB_ECAPACITY. No-op when not connected. */
+static lob_status_t send_text(bbw_t *c, const char *text) {
   if (!c->wsi) return LOB_OK; /* nothing to say to nobody: a reconnect resends all */
   if (c->nout >= MAX_OUT) return LOB_ECAPACITY;
   size_t n = strlen(text);
@@ -114,7 +104,7 @@ static lob_status_t send_json(bbw_t *c, json_t *j) {
   char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
   json_decref(j);
   if (!s) return LOB_ENOMEM;
-  lob_status_t st = bbw__send(c, s);
+  lob_status_t st = send_text(c, s);
   free(s);
   return st;
 }
@@ -148,8 +138,7 @@ lob_status_t bbw__subscribe_all(bbw_t *c) {
   const char *args[BBW_MAX_TOPICS];
   size_t n = 0;
   if (c->cfg.private_stream) {
-    for (size_t i = 0; i < sizeof PRIVATE_TOPICS / sizeof *PRIVATE_TOPICS; i++)
-      args[n++] = PRIVATE_TOPICS[i];
+    for (size_t i = 0; i < BBW_P_COUNT; i++) args[n++] = bbw__private_topics[i];
   } else {
     for (size_t i = 0; i < c->ntopics; i++) args[n++] = c->topics[i].topic;
   }
@@ -421,19 +410,6 @@ lob_status_t bbw_feed(bbw_t *c, const char *msg, size_t n, int64_t local_ns, lob
   return bbw__dispatch(c, msg, n, local_ns, err);
 }
 
-static char *dup_str(const char *s) {
-  size_t n = strlen(s) + 1;
-  char *d = malloc(n);
-  if (d) memcpy(d, s, n);
-  return d;
-}
-
-static void wipe_free(char *s) {
-  if (!s) return;
-  OPENSSL_cleanse(s, strlen(s));
-  free(s);
-}
-
 lob_status_t bbw_create(const bbw_cfg_t *cfg, bbw_t **out, lob_err_t *err) {
   lob_status_t st = LOB_OK;
   if (!cfg || !out) return lob_err_set(err, LOB_EINVAL, "bbw_create: no config");
@@ -453,10 +429,10 @@ lob_status_t bbw_create(const bbw_cfg_t *cfg, bbw_t **out, lob_err_t *err) {
   bbw_t *c = calloc(1, sizeof *c);
   if (!c) return lob_err_set(err, LOB_ENOMEM, "bybit ws: out of memory");
   c->cfg = *cfg;
-  c->url = dup_str(u);
+  c->url = strdup(u);
   if (cfg->private_stream) {
-    c->key = dup_str(cfg->api_key);
-    c->secret = dup_str(cfg->api_secret);
+    c->key = bb_secret_dup(cfg->api_key);
+    c->secret = bb_secret_dup(cfg->api_secret);
   }
   c->cfg.url = c->url;
   c->cfg.api_key = c->cfg.api_secret = NULL; /* only the copies, wiped on destroy */
@@ -522,14 +498,14 @@ void bbw_destroy(bbw_t **pp) {
   free(c->rx);
   free(c->evq.q.ev);
   free(c->url);
-  wipe_free(c->key);
-  wipe_free(c->secret);
+  bb_secret_free(c->key);
+  bb_secret_free(c->secret);
   free(c);
   *pp = NULL;
 }
 
 static lob_status_t add_topic(bbw_t *c, int kind, const char *topic, const inst_spec_t *spec,
-                              uint16_t inst, int depth, lob_err_t *err) {
+                              uint16_t inst, lob_err_t *err) {
   if (!c || !spec) return lob_err_set(err, LOB_EINVAL, "bybit ws: no connection or spec");
   if ((kind != 0) == (c->cfg.private_stream != 0))
     return lob_err_set(err, LOB_EINVAL, "bybit ws %s: %s on a %s stream", c->url, topic,
@@ -545,7 +521,6 @@ static lob_status_t add_topic(bbw_t *c, int kind, const char *topic, const inst_
   snprintf(t->topic, sizeof t->topic, "%s", topic);
   t->spec = *spec;
   t->inst = inst;
-  t->depth = depth;
   if (kind == BBW_T_BOOK && book_create(&t->book) != LOB_OK)
     return lob_err_set(err, LOB_ENOMEM, "bybit ws: out of memory");
   c->ntopics++;
@@ -570,19 +545,19 @@ lob_status_t bbw_sub_book(bbw_t *c, const inst_spec_t *spec, uint16_t inst, int 
   if (!spec || !symbol_ok(spec)) return lob_err_set(err, LOB_EINVAL, "bybit ws: bad symbol");
   char topic[64];
   snprintf(topic, sizeof topic, "orderbook.%d.%s", depth, spec->symbol);
-  return add_topic(c, BBW_T_BOOK, topic, spec, inst, depth, err);
+  return add_topic(c, BBW_T_BOOK, topic, spec, inst, err);
 }
 
 lob_status_t bbw_sub_trades(bbw_t *c, const inst_spec_t *spec, uint16_t inst, lob_err_t *err) {
   if (!spec || !symbol_ok(spec)) return lob_err_set(err, LOB_EINVAL, "bybit ws: bad symbol");
   char topic[64];
   snprintf(topic, sizeof topic, "publicTrade.%s", spec->symbol);
-  return add_topic(c, BBW_T_TRADES, topic, spec, inst, 0, err);
+  return add_topic(c, BBW_T_TRADES, topic, spec, inst, err);
 }
 
 lob_status_t bbw_add_symbol(bbw_t *c, const inst_spec_t *spec, uint16_t inst, lob_err_t *err) {
   if (!spec || !symbol_ok(spec)) return lob_err_set(err, LOB_EINVAL, "bybit ws: bad symbol");
-  return add_topic(c, 0, spec->symbol, spec, inst, 0, err);
+  return add_topic(c, 0, spec->symbol, spec, inst, err);
 }
 
 bbw_state_t bbw_state(const bbw_t *c) { return c ? (bbw_state_t)c->state : BBW_S_IDLE; }

@@ -20,6 +20,11 @@ struct lws_context;
 
 typedef enum { BBW_T_BOOK = 1, BBW_T_TRADES = 2 } bbw_topic_kind_t;
 
+/* The private topics, subscribed after the auth; an enum value is the
+ * index of its name in bbw__private_topics (bbw.c). */
+enum { BBW_P_ORDER, BBW_P_EXEC, BBW_P_POS, BBW_P_WALLET, BBW_P_COUNT };
+extern const char *const bbw__private_topics[BBW_P_COUNT];
+
 #define BBW_TRADE_IDS 256 /* trade ids remembered (a message repeated whole is caught) */
 
 /* One public topic, or one symbol of a private stream (kind 0). */
@@ -28,7 +33,6 @@ typedef struct {
   char topic[64];
   inst_spec_t spec;
   uint16_t inst;
-  int depth;
   book_t *book;       /* BBW_T_BOOK */
   int have_snap;      /* a snapshot was applied since the last (re)connect or gap */
   int64_t last_u;     /* book: u of the last applied message */
@@ -83,8 +87,6 @@ struct bbw {
 
 /* bbw.c */
 int64_t bbw__now(bbw_t *c);
-/* Queues a text frame (copied); LOB_ENOMEM / LOB_ECAPACITY. No-op when not connected. */
-lob_status_t bbw__send(bbw_t *c, const char *text);
 /* Queues {"req_id":..,"op":op,"args":[topics...]} in requests of at most 10 args. */
 lob_status_t bbw__send_op(bbw_t *c, const char *op, const char *const *args, size_t n);
 void bbw__notice(bbw_t *c, int kind, const char *topic, const char *fmt, ...)
@@ -113,8 +115,9 @@ lob_status_t bbw__on_trades(bbw_t *c, bbw_topic_t *t, const json_t *root, int64_
 void bbw__books_reset(bbw_t *c);
 
 /* bbw_priv.c */
-lob_status_t bbw__on_private(bbw_t *c, const char *topic, const json_t *root, int64_t local_ns,
-                             lob_err_t *err);
+/* kind: the BBW_P_ value of topic. */
+lob_status_t bbw__on_private(bbw_t *c, int kind, const char *topic, const json_t *root,
+                             int64_t local_ns, lob_err_t *err);
 lob_status_t bbw__xids_init(bbw_t *c);
 void bbw__xids_free(bbw_t *c);
 /* 1 if exec_id was seen (nothing changes), else records it and returns 0. */

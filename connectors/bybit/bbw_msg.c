@@ -63,14 +63,14 @@ static lob_status_t on_op(bbw_t *c, const char *op, const json_t *root) {
   return LOB_OK;
 }
 
-static int is_private_topic(const char *t) {
-  static const char *const P[] = {"order", "execution", "position", "wallet"};
-  for (size_t i = 0; i < 4; i++) {
-    size_t n = strlen(P[i]);
+/* The BBW_P_ kind of a private topic, -1 for any other topic. */
+static int private_kind(const char *t) {
+  for (int i = 0; i < BBW_P_COUNT; i++) {
+    size_t n = strlen(bbw__private_topics[i]);
     /* "order" or a category variant such as "order.linear" (section 5) */
-    if (!strncmp(t, P[i], n) && (t[n] == 0 || t[n] == '.')) return 1;
+    if (!strncmp(t, bbw__private_topics[i], n) && (t[n] == 0 || t[n] == '.')) return i;
   }
-  return 0;
+  return -1;
 }
 
 static bbw_topic_t *public_topic(bbw_t *c, const char *topic) {
@@ -98,7 +98,8 @@ static lob_status_t route(bbw_t *c, const json_t *root, int64_t local_ns, lob_er
     bbw_topic_t *t = public_topic(c, topic);
     return t ? bbw__on_trades(c, t, root, local_ns, err) : LOB_OK;
   }
-  if (is_private_topic(topic)) return bbw__on_private(c, topic, root, local_ns, err);
+  int kind = private_kind(topic);
+  if (kind >= 0) return bbw__on_private(c, kind, topic, root, local_ns, err);
   c->st.msg_other++;
   return LOB_OK;
 }

@@ -84,8 +84,6 @@ void bbw_exec_mark_seen(bbw_t *c, const char *exec_id) {
 
 /* --- one message --------------------------------------------------------- */
 
-enum { K_ORDER, K_EXEC, K_POS, K_WALLET };
-
 typedef union {
   bbw_order_t o;
   bbw_exec_t x;
@@ -96,16 +94,16 @@ typedef union {
 static void hand_over(bbw_t *c, int kind, rec_t *r) {
   const bbw_handlers_t *h = &c->cfg.h;
   switch (kind) {
-  case K_ORDER:
+  case BBW_P_ORDER:
     if (h->on_order) h->on_order(c->cfg.user, &r->o);
     break;
-  case K_EXEC:
+  case BBW_P_EXEC:
     if (bbw__xid_check_add(c, r->x.exec_id))
       c->st.exec_dups++;
     else if (h->on_exec)
       h->on_exec(c->cfg.user, &r->x);
     break;
-  case K_POS:
+  case BBW_P_POS:
     if (h->on_position) h->on_position(c->cfg.user, &r->p);
     break;
   default:
@@ -113,10 +111,8 @@ static void hand_over(bbw_t *c, int kind, rec_t *r) {
   }
 }
 
-lob_status_t bbw__on_private(bbw_t *c, const char *topic, const json_t *root, int64_t local_ns,
-                             lob_err_t *err) {
-  int kind = topic[0] == 'o' ? K_ORDER : topic[0] == 'e' ? K_EXEC : topic[0] == 'p' ? K_POS
-                                                                                     : K_WALLET;
+lob_status_t bbw__on_private(bbw_t *c, int kind, const char *topic, const json_t *root,
+                             int64_t local_ns, lob_err_t *err) {
   uint64_t *count[] = {&c->st.msg_order, &c->st.msg_execution, &c->st.msg_position,
                        &c->st.msg_wallet};
   (*count[kind])++;
@@ -129,7 +125,7 @@ lob_status_t bbw__on_private(bbw_t *c, const char *topic, const json_t *root, in
   lob_status_t st = LOB_OK;
   json_array_foreach(data, i, it) {
     bbw_topic_t *t = NULL;
-    if (kind != K_WALLET) {
+    if (kind != BBW_P_WALLET) {
       const json_t *sym = json_object_get(it, "symbol");
       if (!json_is_string(sym)) {
         st = lob_err_set(err, LOB_EPARSE, "field 'symbol' is missing or not a string");
@@ -139,10 +135,10 @@ lob_status_t bbw__on_private(bbw_t *c, const char *topic, const json_t *root, in
     }
     if (st == LOB_OK) {
       rec_t *r = &recs[nrec];
-      st = kind == K_ORDER  ? bb_parse_order(&t->spec, t->inst, it, local_ns, &r->o, err)
-           : kind == K_EXEC ? bb_parse_exec(&t->spec, t->inst, it, local_ns, &r->x, err)
-           : kind == K_POS  ? bb_parse_position(&t->spec, t->inst, it, local_ns, &r->p, err)
-                            : bb_parse_wallet(it, local_ns, &r->w, err);
+      st = kind == BBW_P_ORDER  ? bb_parse_order(&t->spec, t->inst, it, local_ns, &r->o, err)
+           : kind == BBW_P_EXEC ? bb_parse_exec(&t->spec, t->inst, it, local_ns, &r->x, err)
+           : kind == BBW_P_POS  ? bb_parse_position(&t->spec, t->inst, it, local_ns, &r->p, err)
+                                : bb_parse_wallet(it, local_ns, &r->w, err);
     }
     if (st != LOB_OK) {
       lob_err_prefix(err, "bybit ws %s: data[%zu]", topic, i);

@@ -13,7 +13,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -22,6 +21,7 @@
 #include "../../../connectors/bybit/bb_sign.h"
 #include "../../../connectors/bybit/bbw.h"
 #include "../../../core/book.h"
+#include "../../../core/clock.h"
 
 #define Y_SECRET "VDFZSSPUTKRJMXAVMJXBHEXIPZNZJIZUBVRQ"
 #define Y_KEY "CFEJUGQEQPPHGOHGHM"
@@ -240,11 +240,7 @@ static void on_notice(void *u, const bbw_notice_t *nt) {
   assert_null(strstr(nt->msg, Y_KEY));
 }
 
-static int64_t wall_ms(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
+static int64_t wall_ms(void) { return clk_mono_ns() / MS; }
 
 /* Services both ends until cond() holds; fails after 5 s of wall time. */
 static void pump(bbw_t *c, int (*cond)(bbw_t *)) {
