@@ -144,8 +144,6 @@ void jn_close(jn_t **pp) {
   *pp = NULL;
 }
 
-const char *jn_path(const jn_t *j) { return j->path; }
-
 static lob_status_t run_pragma(jn_t *j, sqlite3_stmt *q, lob_err_t *err) {
   while (sqlite3_step(q) == SQLITE_ROW) {
   }

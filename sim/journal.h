@@ -139,7 +139,6 @@ typedef struct {
 lob_status_t jn_open(const char *path, jn_t **out, lob_err_t *err);
 /* Checkpoints the WAL into the main file and closes. NULL-safe; clears *pp. */
 void jn_close(jn_t **pp);
-const char *jn_path(const jn_t *j);
 
 /* Writes an intent (rule 1). A second intent with the same link id: when it
  * is the same order, *dup = 1 and nothing is written (a resend); when it

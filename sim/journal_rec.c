@@ -63,6 +63,13 @@ static lob_status_t scalar(jn_t *j, const char *what, const char *sql, const cha
   return st;
 }
 
+/* The fills of link written by this recovery (after fill_seq0). */
+static lob_status_t fills_new(rec_t *r, const char *link, int64_t *n, lob_err_t *err) {
+  return scalar(r->j, "count recovered fills",
+                "SELECT COUNT(*) FROM fills WHERE seq > ?1 AND link_id = ?2", link, r->fill_seq0, n,
+                err);
+}
+
 /* Step 1: every reported execution of one of our orders, once. */
 static lob_status_t apply_fills(rec_t *r, lob_err_t *err) {
   for (size_t i = 0; i < r->ex->n_fills; i++) {
@@ -127,10 +134,7 @@ static lob_status_t classify(rec_t *r, const char *link, const jn_xorder_t *x, l
   lob_status_t st = jn_order(r->j, link, &ro.o, err);
   if (st != LOB_OK) return st;
   jn_order_t *o = &ro.o;
-  if ((st = scalar(r->j, "count recovered fills",
-                   "SELECT COUNT(*) FROM fills WHERE seq > ?1 AND link_id = ?2", link,
-                   r->fill_seq0, &ro.fills_applied, err)) != LOB_OK)
-    return st;
+  if ((st = fills_new(r, link, &ro.fills_applied, err)) != LOB_OK) return st;
   const char *oid = x && x->order_id ? x->order_id : o->order_id;
   if (x && x->status != OS_NEW && x->status != OS_PARTIAL && x->status != OS_FILLED &&
       x->status != OS_CANCELLED && x->status != OS_EXPIRED && x->status != OS_REJECTED)
@@ -338,9 +342,7 @@ static lob_status_t run(rec_t *r, lob_err_t *err) {
     } else if (s2 != LOB_OK) {
       if (err) *err = e2;
       st = s2;
-    } else if ((st = scalar(r->j, "count recovered fills",
-                            "SELECT COUNT(*) FROM fills WHERE seq > ?1 AND link_id = ?2",
-                            x->link_id, r->fill_seq0, &fresh, err)) == LOB_OK &&
+    } else if ((st = fills_new(r, x->link_id, &fresh, err)) == LOB_OK &&
                (x->status == OS_NEW || x->status == OS_PARTIAL || o.cum != x->cum || fresh)) {
       /* settled in the journal, yet open, or with fills new to it */
       st = classify(r, x->link_id, x, err);

@@ -10,15 +10,12 @@
  * A resumed run (--resume) reopens its directory and journal and runs the
  * recovery of paper_recover.c before the strategy's on_start.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../core/clock.h"
@@ -26,8 +23,6 @@
 #include "../core/timefmt.h"
 #include "../reports/report.h"
 #include "paper_int.h"
-
-#define S_NS 1000000000LL
 
 int64_t pp_now(void) { return clk_wall_ns(); }
 
@@ -50,8 +45,6 @@ void pp_service(pp_t *p, int ms) {
   if (p->priv) bbw_service(p->priv, ms);
 }
 
-static int stop_asked(const pp_t *p) { return p->opts.stop && *p->opts.stop; }
-
 static int64_t align_up(int64_t t, int64_t period) {
   int64_t r = t % period;
   return r ? t - r + period : t;
@@ -73,8 +66,8 @@ static lob_status_t read_connector(pp_t *p, lob_err_t *err) {
    * the defaults are Bybit's VIP0 rates (section 7). */
   if ((st = params_dec(c, "maker_fee", FX_RATE_SCALE, spot ? 100000 : 20000, &p->maker_fee, err)) ||
       (st = params_dec(c, "taker_fee", FX_RATE_SCALE, spot ? 100000 : 55000, &p->taker_fee, err)) ||
-      (st = params_duration(c, "start_timeout", 30 * S_NS, &p->start_timeout, err)) ||
-      (st = params_duration(c, "stop_timeout", 10 * S_NS, &p->stop_timeout, err)) ||
+      (st = params_duration(c, "start_timeout", 30 * TS_NS_PER_S, &p->start_timeout, err)) ||
+      (st = params_duration(c, "stop_timeout", 10 * TS_NS_PER_S, &p->stop_timeout, err)) ||
       (st = params_i64(c, "max_rest_failures", 5, &p->max_rest_failures, err)) ||
       (st = params_i64(c, "book_depth", 50, &depth, err)))
     return st;
@@ -163,7 +156,7 @@ static lob_status_t open_run_dir(pp_t *p, pp_result_t *res, lob_err_t *err) {
   lob_err_t se = {0};
   char hex[65];
   ro_hex(p->cfg->digest, 32, hex);
-  rs_run_t r = {.run_id = p->run_id, .mode = p->mode == MODE_LIVE ? "live" : "paper",
+  rs_run_t r = {.run_id = p->run_id, .mode = mode_name(p->mode),
                 .strategy = p->cfg->strategy, .run_dir = p->run_dir, .config_file = p->cfg->file,
                 .config_digest = hex, .seed = (int64_t)p->cfg->seed};
   if (rs_open(db, &p->store, &se) != LOB_OK || rs_begin_run(p->store, &r, &se) != LOB_OK) {
@@ -284,7 +277,6 @@ static lob_status_t start_strategy(pp_t *p, params_t *sp, params_t *rp, lob_err_
 }
 
 static void journal_snapshot(pp_t *p) {
-  if (!p->jn) return;
   jn_pos_t pos[RC_MAX_MARKETS];
   jn_bal_t bal[BBW_WALLET_COINS], res[2 * RC_MAX_MARKETS];
   size_t nb = 0, nr = 0;
@@ -305,8 +297,6 @@ static void journal_snapshot(pp_t *p) {
 
 /* --- the loop and the stop ------------------------------------------------------------ */
 
-static int trading_now(const pp_t *p) { return p->ready && !p->paused && bbw_ready(p->pub); }
-
 static void loop(pp_t *p) {
   const runcfg_t *c = p->cfg;
   int64_t now = pp_now();
@@ -320,19 +310,19 @@ static void loop(pp_t *p) {
     pp_service(p, 2);
     now = pp_now();
     p->ctx.now = now;
-    if (stop_asked(p) || (p->opts.max_ns > 0 && now - p->t_start >= p->opts.max_ns)) break;
+    if (pp_stop_asked(p) || (p->opts.max_ns > 0 && now - p->t_start >= p->opts.max_ns)) break;
     if (p->need_reconcile && now >= p->next_probe) {
       lob_err_t e = {0};
       if (pp_reconcile(p, p->pause_why[0] ? p->pause_why : "order state unknown", &e) != LOB_OK) {
         log_emit(LOG_WARN, PP_COMP, "reconciliation failed",
                  LOG_KV(LOG_STR("error", e.msg), LOG_STR("action", "trading stays paused; retry in 1 s")));
-        p->next_probe = now + S_NS;
+        p->next_probe = now + TS_NS_PER_S;
       }
     }
     if (now >= p->next_timer) {
       p->ctx.now = now;
       if (p->risk) rk_on_timer(p->risk);
-      if (trading_now(p) && p->sd->on_timer) p->sd->on_timer(p->ss, &p->ctx);
+      if (pp_trading(p) && p->sd->on_timer) p->sd->on_timer(p->ss, &p->ctx);
       pp_drain(p);
       p->next_timer += c->timer;
       if (p->next_timer <= now) p->next_timer = align_up(now + 1, c->timer); /* missed: skip */
@@ -352,25 +342,27 @@ static void loop(pp_t *p) {
 /* Orders of this run open at the exchange now, by REST (-1: not known). */
 static long open_at_exchange(pp_t *p) {
   long n = 0;
-  bbw_order_t *buf = malloc(500 * sizeof *buf);
+  bbw_order_t *buf = malloc(PP_OPEN_CAP * sizeof *buf);
   if (!buf) return -1;
   for (size_t i = 0; i < p->nm; i++) {
     size_t k = 0;
     lob_err_t e = {0};
-    if (bb_rest_open_orders(p->rest, p->cat, &p->m[i].info.spec, NULL, buf, 500, &k, &e) != LOB_OK) {
+    if (bb_rest_open_orders(p->rest, p->cat, &p->m[i].info.spec, NULL, buf, PP_OPEN_CAP, &k, &e) !=
+        LOB_OK) {
       n = -1;
       break;
     }
     for (size_t j = 0; j < k; j++) /* any session's: the recovery cancelled the older ones */
-      n += !strncmp(buf[j].link_id, p->link_base, strlen(p->link_base));
+      n += pp_link_ours(p, buf[j].link_id);
   }
   free(buf);
   return n;
 }
 
 static void stop(pp_t *p, pp_result_t *res) {
-  const char *why = p->failed ? "the run failed" : stop_asked(p) ? "stop requested (signal)"
-                                                                 : "--max-seconds reached";
+  const char *why = p->failed          ? "the run failed"
+                    : pp_stop_asked(p) ? "stop requested (signal)"
+                                       : "--max-seconds reached";
   log_emit(LOG_INFO, PP_COMP, "stopping", LOG_KV(LOG_STR("why", why)));
   p->stopping = 1;
   p->ctx.now = pp_now();
@@ -386,7 +378,8 @@ static void stop(pp_t *p, pp_result_t *res) {
     pp_service(p, 5);
     if (p->need_reconcile && pp_now() >= p->next_probe) {
       lob_err_t e = {0};
-      if (pp_reconcile(p, "confirming the cancels", &e) != LOB_OK) p->next_probe = pp_now() + S_NS;
+      if (pp_reconcile(p, "confirming the cancels", &e) != LOB_OK)
+        p->next_probe = pp_now() + TS_NS_PER_S;
     }
     pp_drain(p);
   }
@@ -406,10 +399,10 @@ static void stop(pp_t *p, pp_result_t *res) {
   }
   /* The last balances for the summary. */
   bbw_wallet_t w;
-  char coins[64];
+  const inst_spec_t *s0 = &p->m[0].info.spec;
   lob_err_t e = {0};
-  snprintf(coins, sizeof coins, "%s", p->m[0].info.spec.kind == INST_SPOT ? "" : p->m[0].info.spec.settle);
-  if (bb_rest_wallet(p->rest, coins[0] ? coins : NULL, &w, &e) == LOB_OK) p->wallet = w;
+  const char *coins = s0->kind == INST_SPOT || !s0->settle[0] ? NULL : s0->settle;
+  if (bb_rest_wallet(p->rest, coins, &w, &e) == LOB_OK) p->wallet = w;
 }
 
 /* --- the whole run ------------------------------------------------------------------- */

@@ -9,6 +9,7 @@
 #define LOB_PAPER_INT_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "../connectors/bybit/bb_rest.h"
 #include "../connectors/bybit/bbw.h"
@@ -24,6 +25,8 @@
 #include "runout.h"
 
 #define PP_COMP "paper" /* the log component */
+#define PP_OPEN_CAP 500     /* open orders per symbol read back (Bybit's cap is 500) */
+#define PP_EXEC_CAP 20000   /* executions read back per reconciliation */
 
 /* One market of the run: the symbol's spec as the exchange publishes it,
  * and the position as the fills received have moved it. */
@@ -106,11 +109,6 @@ typedef struct pp {
   char link_prefix[24];     /* this session's: "lob-<runid8>-" or "lob-<runid8>-<k>-" */
   char link_base[24];       /* every session's: "lob-<runid8>-" */
   int session;              /* 1: a new run; k: the (k-1)-th resume */
-  /* the recovery of a resumed session (paper_recover.c) */
-  size_t rec_count[JN_NCLASS];
-  int64_t rec_applied, rec_dup;
-  size_t adopted;
-  int recovered;            /* 1: a recovery ran at this start */
   /* test-only crash points (LOBSIM_TEST_CRASH_AT; paper_recover.c) */
   int crash_at;             /* pp_crash_t */
   uint64_t crash_n, crash_seen;
@@ -130,6 +128,13 @@ typedef struct pp {
   lob_err_t ferr;
 } pp_t;
 
+/* 1 once opts.stop was set (a signal). */
+static inline int pp_stop_asked(const pp_t *p) { return p->opts.stop && *p->opts.stop; }
+/* 1 when link is an orderLinkId of this run (any session's: link_base). */
+static inline int pp_link_ours(const pp_t *p, const char *link) {
+  return !strncmp(link, p->link_base, strlen(p->link_base));
+}
+
 /* paper.c */
 int64_t pp_now(void);
 /* Records the first failure (the loop then stops) and returns it. */
@@ -140,6 +145,9 @@ void pp_service(pp_t *p, int ms);
 
 /* paper_venue.c */
 const venue_ops_t *pp_venue_ops(void);
+/* 1 while the strategy may trade: started, not stopping, not paused, the
+ * public stream ready. */
+int pp_trading(const pp_t *p);
 /* The stream callbacks (priv: the private stream's notices). */
 bbw_handlers_t pp_handlers(int priv);
 /* Queues an update for delivery (risk: made by the risk layer). */

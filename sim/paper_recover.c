@@ -37,17 +37,15 @@
 #include <unistd.h>
 
 #include "../core/fixed.h"
+#include "../core/timefmt.h"
 #include "../reports/metrics.h"  /* mt_write_atomic */
 #include "../reports/rundata.h"  /* rd_grow */
 #include "paper_int.h"
 
-#define S_NS 1000000000LL
 #define SESSION_FILE "session.ini"
-#define MAX_SESSION 999             /* "lob-<8>-999-" + a 19-digit risk id = 36 characters */
-#define EXEC_MARGIN (600 * S_NS)    /* executions are asked for from the last fill minus this */
-#define SEND_GRACE (7 * S_NS)       /* recv window (5 s, bb_rest default) + clock slack */
-#define OPEN_CAP 500                /* open orders per symbol (Bybit's cap) */
-#define EXEC_CAP 20000
+#define MAX_SESSION 999                 /* "lob-<8>-999-" + a 19-digit risk id = 36 characters */
+#define EXEC_MARGIN (600 * TS_NS_PER_S) /* executions are asked for from the last fill minus this */
+#define SEND_GRACE (7 * TS_NS_PER_S)    /* recv window (5 s, bb_rest default) + clock slack */
 
 _Static_assert(JN_NCLASS == sizeof ((pp_result_t *)0)->rec_count / sizeof(size_t),
                "pp_result_t.rec_count holds one count per jn_class_t");
@@ -204,10 +202,6 @@ static const bbw_order_t *xs_find(const xstate_t *x, const char *link) {
   return NULL;
 }
 
-static int ours(const pp_t *p, const char *link) {
-  return !strncmp(link, p->link_base, strlen(p->link_base));
-}
-
 /* Reads what jn_recover needs (journal.h RECOVERY) into x: since = the
  * exchange time executions are asked from (0: the exchange's window). */
 static lob_status_t xs_read(pp_t *p, int64_t since, xstate_t *x, lob_err_t *err) {
@@ -217,10 +211,10 @@ static lob_status_t xs_read(pp_t *p, int64_t since, xstate_t *x, lob_err_t *err)
   memset(x, 0, sizeof *x);
   for (size_t i = 0; i < p->nm && st == LOB_OK; i++) {
     size_t k = 0;
-    if (rd_grow((void **)&x->ord, &x->ord_cap, x->nord + OPEN_CAP, sizeof *x->ord))
+    if (rd_grow((void **)&x->ord, &x->ord_cap, x->nord + PP_OPEN_CAP, sizeof *x->ord))
       return lob_err_set(err, LOB_ENOMEM, "recovery: out of memory");
     st = bb_rest_open_orders(p->rest, p->cat, &p->m[i].info.spec, NULL, x->ord + x->nord,
-                             OPEN_CAP, &k, err);
+                             PP_OPEN_CAP, &k, err);
     x->nord += k;
   }
   /* Every unsettled order not open any more: its end, by its orderLinkId. */
@@ -244,15 +238,15 @@ static lob_status_t xs_read(pp_t *p, int64_t since, xstate_t *x, lob_err_t *err)
   }
   free(un);
   /* The executions of this run's orders (others are not the journal's). */
-  if (st == LOB_OK && !(x->ex = malloc(EXEC_CAP * sizeof *x->ex)))
+  if (st == LOB_OK && !(x->ex = malloc(PP_EXEC_CAP * sizeof *x->ex)))
     st = lob_err_set(err, LOB_ENOMEM, "recovery: out of memory");
   for (size_t i = 0; i < p->nm && st == LOB_OK; i++) {
     size_t k = 0, base = x->nex;
     st = bb_rest_executions(p->rest, p->cat, &p->m[i].info.spec, since, x->ex + base,
-                            EXEC_CAP - base, &k, err);
+                            PP_EXEC_CAP - base, &k, err);
     for (size_t e = 0; e < k; e++) { /* kept ones move down in place */
       const bbw_exec_t *ex = &x->ex[base + e];
-      if (ex->exec_type == BBW_X_TRADE && ours(p, ex->link_id)) x->ex[x->nex++] = *ex;
+      if (ex->exec_type == BBW_X_TRADE && pp_link_ours(p, ex->link_id)) x->ex[x->nex++] = *ex;
       else nskip++;
     }
   }
@@ -407,7 +401,7 @@ static lob_status_t cancel_adopted(pp_t *p, const jn_recovery_t *r, lob_err_t *e
                LOG_KV(LOG_STR("link", o->o.link_id), LOG_STR("error", e.msg)));
   }
   int64_t deadline = pp_now() + p->stop_timeout;
-  bbw_order_t *buf = malloc(OPEN_CAP * sizeof *buf);
+  bbw_order_t *buf = malloc(PP_OPEN_CAP * sizeof *buf);
   if (!buf) return lob_err_set(err, LOB_ENOMEM, "recovery: out of memory");
   size_t left = 1;
   lob_status_t st = LOB_OK;
@@ -415,7 +409,8 @@ static lob_status_t cancel_adopted(pp_t *p, const jn_recovery_t *r, lob_err_t *e
     left = 0;
     for (size_t i = 0; i < p->nm && st == LOB_OK; i++) {
       size_t k = 0;
-      st = bb_rest_open_orders(p->rest, p->cat, &p->m[i].info.spec, NULL, buf, OPEN_CAP, &k, err);
+      st = bb_rest_open_orders(p->rest, p->cat, &p->m[i].info.spec, NULL, buf, PP_OPEN_CAP, &k,
+                               err);
       for (size_t j = 0; j < k; j++)
         for (size_t a = 0; a < r->n_orders; a++)
           left += r->orders[a].cls == JN_OPEN && !strcmp(r->orders[a].o.link_id, buf[j].link_id);
@@ -423,7 +418,7 @@ static lob_status_t cancel_adopted(pp_t *p, const jn_recovery_t *r, lob_err_t *e
     if (left && st == LOB_OK && pp_now() > deadline)
       st = lob_err_set(err, LOB_EIO, "recovery: %zu adopted orders still open at the exchange "
                        "%" PRId64 " s after their cancels: not trading; cancel them by hand",
-                       left, (int64_t)(p->stop_timeout / S_NS));
+                       left, (int64_t)(p->stop_timeout / TS_NS_PER_S));
     if (left && st == LOB_OK) pp_service(p, 200);
   }
   free(buf);
@@ -474,14 +469,13 @@ lob_status_t pp_recover(pp_t *p, pp_result_t *res, lob_err_t *err) {
   memset(&x, 0, sizeof x);
   memset(&r1, 0, sizeof r1);
   memset(&r2, 0, sizeof r2);
-  p->recovered = 1;
+  size_t adopted = 0;
   lob_status_t st = let_requests_expire(p, err);
   if (st == LOB_OK) st = recover_once(p, "at the start", &x, &r1, err);
   if (st == LOB_OK) {
-    memcpy(p->rec_count, r1.count, sizeof p->rec_count);
     memcpy(res->rec_count, r1.count, sizeof res->rec_count);
-    p->rec_applied = res->rec_fills_applied = r1.fills_applied;
-    p->rec_dup = res->rec_fills_duplicate = r1.fills_duplicate;
+    res->rec_fills_applied = r1.fills_applied;
+    res->rec_fills_duplicate = r1.fills_duplicate;
   }
   /* Step 3: NOT_SENT intents are forgotten; step 4: OPEN ones adopted.
    * What was decided is reported like the findings. */
@@ -513,13 +507,13 @@ lob_status_t pp_recover(pp_t *p, pp_result_t *res, lob_err_t *err) {
       st = lob_err_set(err, LOB_EINVARIANT, "recovery: %s", rk_last_error(p->risk));
       break;
     }
-    p->adopted++;
+    adopted++;
     fprintf(df, "order %s: adopted by the risk layer (%lld of %lld lots left), then "
             "cancelled before the strategy starts\n", o->o.link_id,
             (long long)xo->u.leaves_qty, (long long)xo->u.qty);
   }
-  if (st == LOB_OK && p->adopted) {
-    res->adopted = p->adopted;
+  if (st == LOB_OK && adopted) {
+    res->adopted = adopted;
     rk_budget(p->risk, 0, ORD_BUY, &res->adopted_reserved[0], NULL);
     rk_budget(p->risk, 0, ORD_SELL, &res->adopted_reserved[1], NULL);
     char a[2][40];
@@ -528,7 +522,7 @@ lob_status_t pp_recover(pp_t *p, pp_result_t *res, lob_err_t *err) {
     const inst_spec_t *s0 = &p->m[0].info.spec;
     int spot = s0->kind == INST_SPOT;
     fprintf(df, "risk layer: %zu orders adopted; it now reserves %s %s for %s buys and %s %s "
-            "for its sells\n", p->adopted, a[0], spot ? s0->quote : s0->settle, s0->symbol, a[1],
+            "for its sells\n", adopted, a[0], spot ? s0->quote : s0->settle, s0->symbol, a[1],
             spot ? s0->base : s0->settle);
   }
   if (df) {
@@ -536,7 +530,7 @@ lob_status_t pp_recover(pp_t *p, pp_result_t *res, lob_err_t *err) {
     if (declen) report(p, "what lobsim did", dec);
     free(dec);
   }
-  if (st == LOB_OK && p->adopted) {
+  if (st == LOB_OK && adopted) {
     xs_free(&x);
     if ((st = cancel_adopted(p, &r1, err)) == LOB_OK &&
         (st = recover_once(p, "after cancelling the adopted orders", &x, &r2, err)) == LOB_OK &&
@@ -550,11 +544,11 @@ lob_status_t pp_recover(pp_t *p, pp_result_t *res, lob_err_t *err) {
                      rk_open_orders(p->risk));
   if (st == LOB_OK) {
     log_emit(LOG_INFO, PP_COMP, "recovered: trading",
-             LOG_KV(LOG_INT("session", p->session), LOG_INT("adopted_and_cancelled", p->adopted),
+             LOG_KV(LOG_INT("session", p->session), LOG_INT("adopted_and_cancelled", adopted),
                     LOG_STR("links", p->link_prefix)));
     if (!p->opts.quiet)
       fprintf(stderr, "  recovered: %zu open orders adopted and cancelled; new orders use %s\n",
-              p->adopted, p->link_prefix);
+              adopted, p->link_prefix);
   }
   jn_recovery_free(&r1);
   jn_recovery_free(&r2);

@@ -16,11 +16,9 @@
 #include <jansson.h>
 
 #include "../core/fixed.h"
+#include "../core/timefmt.h"
 #include "paper_int.h"
 #include "sumjson.h"
-
-#define PP_MAX_OPEN 500   /* open orders per symbol read back (Bybit's cap is 500) */
-#define PP_MAX_EXECS 20000
 
 /* One REST read of the account. */
 typedef struct {
@@ -47,12 +45,18 @@ static uint64_t mix_s(uint64_t h, const char *s) {
   return h;
 }
 
+/* The wallet coins market s moves: spot its base and quote, a perpetual
+ * its settle asset (names[1] NULL). */
+static void mkt_coins(const inst_spec_t *s, const char *names[2]) {
+  names[0] = s->kind == INST_SPOT ? s->base : s->settle;
+  names[1] = s->kind == INST_SPOT ? s->quote : NULL;
+}
+
 static const char *coins_of(const pp_t *p, char *buf, size_t cap) {
   buf[0] = '\0';
   for (size_t i = 0; i < p->nm; i++) {
-    const inst_spec_t *s = &p->m[i].info.spec;
-    const char *names[2] = {s->kind == INST_SPOT ? s->base : s->settle,
-                            s->kind == INST_SPOT ? s->quote : NULL};
+    const char *names[2];
+    mkt_coins(&p->m[i].info.spec, names);
     for (int k = 0; k < 2; k++)
       if (names[k] && !strstr(buf, names[k]))
         snprintf(buf + strlen(buf), cap - strlen(buf), "%s%s", buf[0] ? "," : "", names[k]);
@@ -79,9 +83,9 @@ static lob_status_t read_account(pp_t *p, acc_t *a, lob_err_t *err) {
         if (rows[k].position_idx == 0) a->pos[i] = rows[k], a->have_pos[i] = 1;
       h = mix(h, a->pos[i].size);
     }
-    if (!(a->open[i] = malloc(PP_MAX_OPEN * sizeof *a->open[i])))
+    if (!(a->open[i] = malloc(PP_OPEN_CAP * sizeof *a->open[i])))
       return lob_err_set(err, LOB_ENOMEM, "out of memory reading open orders");
-    if ((st = bb_rest_open_orders(p->rest, p->cat, s, NULL, a->open[i], PP_MAX_OPEN, &a->nopen[i],
+    if ((st = bb_rest_open_orders(p->rest, p->cat, s, NULL, a->open[i], PP_OPEN_CAP, &a->nopen[i],
                                   err)) != LOB_OK)
       return st;
     for (size_t k = 0; k < a->nopen[i]; k++)
@@ -91,12 +95,16 @@ static lob_status_t read_account(pp_t *p, acc_t *a, lob_err_t *err) {
   return LOB_OK;
 }
 
+/* The value of |lots| at the price px_e8 (1e-8 quote per base unit), 1e-8 quote. */
+static lob_status_t lots_value(const inst_spec_t *s, int64_t lots, int64_t px_e8, int64_t *v) {
+  if (lots < 0) lots = -lots;
+  return fx_muldiv(px_e8, lots * s->lot, fx_pow10[s->qty_scale], v);
+}
+
 /* The entry cost of a position of lots at the average price entry_e8. */
 static int64_t cost_of(const inst_spec_t *s, int64_t lots, int64_t entry_e8) {
   int64_t v = 0;
-  if (lots < 0) lots = -lots;
-  if (fx_muldiv(entry_e8, lots * s->lot, fx_pow10[s->qty_scale], &v) != LOB_OK) return 0;
-  return v;
+  return lots_value(s, lots, entry_e8, &v) == LOB_OK ? v : 0;
 }
 
 /* Positions and the wallet as read become the driver's view. */
@@ -151,11 +159,12 @@ lob_status_t pp_wait_ready(pp_t *p, lob_err_t *err) {
   while (!(bbw_ready(p->pub) && bbw_state(p->priv) == BBW_S_LIVE)) {
     pp_service(p, 5);
     if (p->failed) return *err = p->ferr, p->failed;
-    if ((p->opts.stop && *p->opts.stop) || pp_now() > deadline)
+    if (pp_stop_asked(p) || pp_now() > deadline)
       return lob_err_set(err, LOB_EIO,
                          "the streams did not come up within %" PRId64 " s (public %s, private "
                          "state %d): check connector.ws_public_url / ws_private_url and the keys",
-                         p->start_timeout / 1000000000, bbw_ready(p->pub) ? "ready" : "not ready",
+                         (int64_t)(p->start_timeout / TS_NS_PER_S),
+                         bbw_ready(p->pub) ? "ready" : "not ready",
                          (int)bbw_state(p->priv));
   }
   char why[256] = "not read yet";
@@ -169,11 +178,11 @@ lob_status_t pp_wait_ready(pp_t *p, lob_err_t *err) {
     if (!why[0] && a.sig != b.sig) snprintf(why, sizeof why, "two reads of the account differ");
     if (!why[0]) {
       adopt(p, &b);
-      size_t foreign = 0, mine = 0, nb = strlen(p->link_base);
+      size_t foreign = 0, mine = 0;
       for (size_t i = 0; i < p->nm; i++)
         for (size_t k = 0; k < b.nopen[i]; k++)
-          if (strncmp(b.open[i][k].link_id, p->link_base, nb)) foreign++;
-          else mine++;
+          if (pp_link_ours(p, b.open[i][k].link_id)) mine++;
+          else foreign++;
       if (foreign)
         log_emit(LOG_WARN, PP_COMP, "open orders not placed by this run",
                  LOG_KV(LOG_INT("count", foreign),
@@ -189,9 +198,9 @@ lob_status_t pp_wait_ready(pp_t *p, lob_err_t *err) {
     acc_free(&b);
     log_emit(LOG_INFO, PP_COMP, "waiting for the account to settle", LOG_KV(LOG_STR("why", why)));
     if (p->failed) return *err = p->ferr, p->failed;
-    if ((p->opts.stop && *p->opts.stop) || pp_now() > deadline)
+    if (pp_stop_asked(p) || pp_now() > deadline)
       return lob_err_set(err, LOB_EIO, "the account did not settle within %" PRId64 " s: %s",
-                         p->start_timeout / 1000000000, why);
+                         (int64_t)(p->start_timeout / TS_NS_PER_S), why);
     pp_service(p, 300);
   }
 }
@@ -215,15 +224,15 @@ static int by_time(const void *a, const void *b) {
 lob_status_t pp_reconcile(pp_t *p, const char *why, lob_err_t *err) {
   acc_t a;
   lob_status_t st = LOB_OK;
-  bbw_exec_t *xs = malloc(PP_MAX_EXECS * sizeof *xs);
+  bbw_exec_t *xs = malloc(PP_EXEC_CAP * sizeof *xs);
   if (!xs) return lob_err_set(err, LOB_ENOMEM, "out of memory reconciling");
   log_emit(LOG_INFO, PP_COMP, "reconciling by REST", LOG_KV(LOG_STR("why", why)));
   p->reconciles++;
   /* 1. The fills the streams did not bring, oldest first, each once. */
   for (size_t i = 0; i < p->nm && st == LOB_OK; i++) {
     size_t n = 0;
-    int64_t since = p->last_exec_ns > 0 ? p->last_exec_ns - 60 * 1000000000LL : 0;
-    st = bb_rest_executions(p->rest, p->cat, &p->m[i].info.spec, since, xs, PP_MAX_EXECS, &n, err);
+    int64_t since = p->last_exec_ns > 0 ? p->last_exec_ns - 60 * TS_NS_PER_S : 0;
+    st = bb_rest_executions(p->rest, p->cat, &p->m[i].info.spec, since, xs, PP_EXEC_CAP, &n, err);
     qsort(xs, n, sizeof *xs, by_time);
     for (size_t k = 0; k < n && st == LOB_OK; k++) {
       xs[k].inst = (uint16_t)i;
@@ -282,12 +291,7 @@ lob_status_t pp_reconcile(pp_t *p, const char *why, lob_err_t *err) {
 
 int64_t pp_mid(const pp_t *p, size_t i) {
   const book_t *b = p->books[i];
-  const inst_spec_t *s = &p->m[i].info.spec;
-  int64_t bid, ask, v;
-  if (!b || !book_best(b, BOOK_BID, &bid, NULL) || !book_best(b, BOOK_ASK, &ask, NULL)) return 0;
-  if (fx_muldiv(bid + ask, s->tick * fx_pow10[FX_MONEY_SCALE - s->px_scale], 2, &v) != LOB_OK)
-    return 0;
-  return v;
+  return b ? inst_mid2_1e8(&p->m[i].info.spec, book_mid2(b)) : 0;
 }
 
 /* --- funds ---------------------------------------------------------------------------- */
@@ -335,9 +339,8 @@ static size_t venue_assets(const pp_t *p, const char *v, const char *out[], size
   size_t n = 0;
   for (size_t i = 0; i < p->nm; i++) {
     if (strcmp(venue(p, i), v)) continue;
-    const inst_spec_t *s = &p->m[i].info.spec;
-    const char *names[2] = {s->kind == INST_SPOT ? s->base : s->settle,
-                            s->kind == INST_SPOT ? s->quote : NULL};
+    const char *names[2];
+    mkt_coins(&p->m[i].info.spec, names);
     for (int k = 0; k < 2; k++) {
       int have = !names[k];
       for (size_t j = 0; j < n && !have; j++) have = !strcmp(out[j], names[k]);
@@ -387,8 +390,7 @@ static void mark_upnl(const pp_t *p, size_t i, int64_t *mark, int64_t *upnl) {
   *mark = m->xpos && m->mark ? m->mark : mid;
   *upnl = 0;
   if (s->kind != INST_LINEAR_PERP || !m->xpos || !*mark) return;
-  int64_t lots = m->xpos < 0 ? -m->xpos : m->xpos;
-  if (fx_muldiv(*mark, lots * s->lot, fx_pow10[s->qty_scale], &val) != LOB_OK) return;
+  if (lots_value(s, m->xpos, *mark, &val) != LOB_OK) return;
   *upnl = m->xpos > 0 ? val - m->cost : m->cost - val;
 }
 
@@ -456,7 +458,7 @@ lob_status_t pp_sample(pp_t *p, int64_t t) {
 lob_status_t pp_write_summary(pp_t *p, const pp_result_t *res) {
   const runcfg_t *c = p->cfg;
   json_t *o = json_object(), *inputs = json_array(), *vens = json_array();
-  sj_head(o, res->run_id, p->mode == MODE_LIVE ? "live" : "paper");
+  sj_head(o, res->run_id, mode_name(p->mode));
   sj_config(o, c);
   for (size_t i = 0; i < p->nm; i++) {
     const inst_spec_t *s = &p->m[i].info.spec;
@@ -476,9 +478,8 @@ lob_status_t pp_write_summary(pp_t *p, const pp_result_t *res) {
     json_t *vo = json_object(), *bal = json_object();
     json_object_set_new(vo, "venue", json_string(vs[v]));
     for (size_t k = 0, na = venue_assets(p, vs[v], as, 16); k < na; k++) {
-      int64_t start = 0, rp = 0, fees = 0, fund = 0;
-      for (size_t cc = 0; cc < p->wallet0.ncoins; cc++)
-        if (!strcmp(p->wallet0.coins[cc].coin, as[k])) start = p->wallet0.coins[cc].wallet_balance;
+      const bbw_coin_t *c0 = coin(&p->wallet0, as[k]);
+      int64_t start = c0 ? c0->wallet_balance : 0, rp = 0, fees = 0, fund = 0;
       for (size_t i = 0; i < p->nm; i++) {
         const inst_spec_t *s = &p->m[i].info.spec;
         if (strcmp(venue(p, i), vs[v])) continue;
@@ -515,15 +516,15 @@ lob_status_t pp_write_summary(pp_t *p, const pp_result_t *res) {
   json_object_set_new(pj, "reconciliations", json_integer((json_int_t)res->reconciles));
   json_object_set_new(pj, "open_orders_at_end", json_integer((json_int_t)res->open_at_end));
   json_object_set_new(pj, "session", json_integer(p->session));
-  if (p->recovered) { /* the recovery of a resumed session: what it found */
+  if (p->session > 1) { /* the recovery of a resumed session: what it found */
     json_t *ro = json_object(), *cls = json_object();
     for (int k = JN_NOT_SENT; k < JN_NCLASS; k++)
       json_object_set_new(cls, jn_class_name((jn_class_t)k),
-                          json_integer((json_int_t)p->rec_count[k]));
+                          json_integer((json_int_t)res->rec_count[k]));
     json_object_set_new(ro, "orders", cls);
-    json_object_set_new(ro, "fills_applied", json_integer(p->rec_applied));
-    json_object_set_new(ro, "fills_duplicate", json_integer(p->rec_dup));
-    json_object_set_new(ro, "adopted_and_cancelled", json_integer((json_int_t)p->adopted));
+    json_object_set_new(ro, "fills_applied", json_integer(res->rec_fills_applied));
+    json_object_set_new(ro, "fills_duplicate", json_integer(res->rec_fills_duplicate));
+    json_object_set_new(ro, "adopted_and_cancelled", json_integer((json_int_t)res->adopted));
     json_object_set_new(pj, "recovery", ro);
   }
   const bb_rest_stats_t *rs = bb_rest_stats(p->rest);

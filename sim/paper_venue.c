@@ -26,12 +26,11 @@ static void metric(pp_t *p, const char *name, const char *const *labels) {
   if (p->pm) pm_add(p->pm, name, labels, 1, NULL);
 }
 
-static void jlog(pp_t *p, lob_status_t st, const char *what, const lob_err_t *e) {
+static void jlog(lob_status_t st, const char *what, const lob_err_t *e) {
   if (st != LOB_OK)
     log_emit(LOG_ERROR, PP_COMP, "journal write failed",
              LOG_KV(LOG_STR("what", what), LOG_STR("error", e->msg),
                     LOG_STR("action", "the exchange remains the reference; reconcile on restart")));
-  (void)p;
 }
 
 /* --- execIds applied: an open-addressing set of their 64-bit hashes ------------- */
@@ -152,12 +151,9 @@ static void end_order(pp_t *p, pp_ord_t *o, int status, int reason, const char *
   const char *op = status == OS_CANCELLED ? (o->cancel_sent ? "cancel" : "update") : "new";
   lob_err_t e = {0};
   int dup = 0;
-  if (p->jn) {
-    lob_status_t st = status == OS_REJECTED
-                          ? jn_reject(p->jn, o->link, reason, why, u.exch_ts, &dup, &e)
-                          : jn_cancel(p->jn, o->link, why, u.exch_ts, &dup, &e);
-    jlog(p, st, "cancel/reject", &e);
-  }
+  jlog(status == OS_REJECTED ? jn_reject(p->jn, o->link, reason, why, u.exch_ts, &dup, &e)
+                             : jn_cancel(p->jn, o->link, why, u.exch_ts, &dup, &e),
+       "cancel/reject", &e);
   if (status == OS_REJECTED) {
     char r[8];
     snprintf(r, sizeof r, "%d", reason);
@@ -193,19 +189,12 @@ static lob_status_t v_submit(void *impl, const ord_req_t *req) {
   if (req->inst >= p->nm) return LOB_EINVAL;
   pp_mkt_t *m = &p->m[req->inst];
   const inst_spec_t *s = &m->info.spec;
-  ord_update_t u;
-  memset(&u, 0, sizeof u);
-  u.id = req->id;
-  u.inst = req->inst;
-  u.side = req->side;
-  u.exch_ts = pp_now();
-  u.price = req->price;
-  u.qty = req->qty;
-  u.position_after = m->xpos;
   if (!trading_allowed(p) || ord_by_id(p, req->id)) {
     /* Not sent: paused (reconciling, breaker), or an id already in use. */
-    u.status = OS_REJECTED;
-    u.reason = ord_by_id(p, req->id) ? RJ_DUPLICATE_ID : RJ_HALTED;
+    ord_update_t u =
+        ord_update_of_req(req, OS_REJECTED, ord_by_id(p, req->id) ? RJ_DUPLICATE_ID : RJ_HALTED);
+    u.exch_ts = pp_now();
+    u.position_after = m->xpos;
     pp_queue(p, &u, 0, "new", 0);
     return LOB_OK;
   }
@@ -214,31 +203,28 @@ static lob_status_t v_submit(void *impl, const ord_req_t *req) {
   char link[40];
   snprintf(link, sizeof link, "%s", o->link);
   /* orders.csv: the order as sent, at the local time it was sent. */
-  u.status = OS_PENDING;
-  u.local_ts = u.exch_ts;
-  u.leaves_qty = req->qty;
+  ord_update_t u = ord_update_of_req(req, OS_PENDING, RJ_NONE);
+  u.exch_ts = u.local_ts = pp_now();
   u.position_after = p->pos[req->inst];
   lob_status_t st = ro_order(p->out, s, m->cfg->name, &u, "new");
   if (st != LOB_OK) return pp_fail(p, st, "cannot write orders.csv");
   lob_err_t e = {0};
   int dup = 0;
-  if (p->jn) {
-    jn_intent_t in = {.link_id = link, .ord_id = req->id, .category = bb_category_name(p->cat),
-                      .symbol = s->symbol, .inst = req->inst, .side = req->side,
-                      .type = req->type, .tif = req->tif ? req->tif : TIF_IOC,
-                      .reduce_only = req->reduce_only, .price = req->price, .qty = req->qty,
-                      .reserve_e8 = 0, .reserve_asset = s->kind == INST_SPOT ? s->quote : s->settle,
-                      .ts = u.exch_ts};
-    if ((st = jn_intent(p->jn, &in, &dup, &e)) != LOB_OK) {
-      /* Rule 1: no intent on disk, no order on the wire. */
-      log_emit(LOG_ERROR, PP_COMP, "order not sent: its intent could not be journalled",
-               LOG_KV(LOG_STR("link", link), LOG_STR("error", e.msg)));
-      u.status = OS_REJECTED;
-      u.reason = RJ_INVALID;
-      ord_remove(p, o);
-      pp_queue(p, &u, 0, "new", 0);
-      return LOB_OK;
-    }
+  jn_intent_t in = {.link_id = link, .ord_id = req->id, .category = bb_category_name(p->cat),
+                    .symbol = s->symbol, .inst = req->inst, .side = req->side,
+                    .type = req->type, .tif = req->tif ? req->tif : TIF_IOC,
+                    .reduce_only = req->reduce_only, .price = req->price, .qty = req->qty,
+                    .reserve_e8 = 0, .reserve_asset = s->kind == INST_SPOT ? s->quote : s->settle,
+                    .ts = u.exch_ts};
+  if ((st = jn_intent(p->jn, &in, &dup, &e)) != LOB_OK) {
+    /* Rule 1: no intent on disk, no order on the wire. */
+    log_emit(LOG_ERROR, PP_COMP, "order not sent: its intent could not be journalled",
+             LOG_KV(LOG_STR("link", link), LOG_STR("error", e.msg)));
+    u.status = OS_REJECTED;
+    u.reason = RJ_INVALID;
+    ord_remove(p, o);
+    pp_queue(p, &u, 0, "new", 0);
+    return LOB_OK;
   }
   p->orders++;
   metric(p, PM_ORDERS_SENT, PM_L("inst", s->symbol));
@@ -247,7 +233,7 @@ static lob_status_t v_submit(void *impl, const ord_req_t *req) {
   o = pp_ord_by_link(p, link); /* the table may not have moved, but say so */
   if (st == LOB_OK) {
     if (o && !ack.duplicate) snprintf(o->order_id, sizeof o->order_id, "%s", ack.order_id);
-    if (p->jn) jlog(p, jn_ack(p->jn, link, ack.order_id, pp_now(), &dup, &e), "ack", &e);
+    jlog(jn_ack(p->jn, link, ack.order_id, pp_now(), &dup, &e), "ack", &e);
     metric(p, PM_ORDERS_ACKED, PM_L("inst", s->symbol));
     if (!ack.duplicate) return LOB_OK;
     /* 110072: placed by an earlier attempt; its state is read back. */
@@ -465,13 +451,11 @@ void pp_apply_exec(pp_t *p, const bbw_exec_t *x) {
   const inst_spec_t *s = &m->info.spec;
   lob_err_t e = {0};
   int dup = 0;
-  if (p->jn) {
-    jn_fill_t f = {.exec_id = x->exec_id, .link_id = o->link, .price = x->price, .qty = x->qty,
-                   .fee_e8 = x->fee, .fee_asset = x->fee_ccy[0] ? x->fee_ccy : inst_fee_asset(s, o->side),
-                   .maker = x->maker, .exec_ts = x->exec_ns, .ts = pp_now()};
-    jlog(p, jn_fill(p->jn, &f, &dup, &e), "fill", &e);
-    if (dup) return;
-  }
+  jn_fill_t f = {.exec_id = x->exec_id, .link_id = o->link, .price = x->price, .qty = x->qty,
+                 .fee_e8 = x->fee, .fee_asset = x->fee_ccy[0] ? x->fee_ccy : inst_fee_asset(s, o->side),
+                 .maker = x->maker, .exec_ts = x->exec_ns, .ts = pp_now()};
+  jlog(jn_fill(p->jn, &f, &dup, &e), "fill", &e);
+  if (dup) return;
   int64_t pnl = apply_fill_pnl(m, o->side, x->price, x->qty);
   o->cum += x->qty;
   /* m->fees is in the settle (quote) asset. A spot buy pays its fee in the
@@ -543,8 +527,8 @@ void pp_drain(pp_t *p) {
     }
     if (u->last_qty > 0) {
       p->fills++;
-      if ((st = ro_fill(p->out, &m->info.spec, m->cfg->name, inst_fee_asset(&p->m[u->inst].info.spec, u->side), it.mid, u)) !=
-          LOB_OK) {
+      if ((st = ro_fill(p->out, &m->info.spec, m->cfg->name, inst_fee_asset(&m->info.spec, u->side),
+                        it.mid, u)) != LOB_OK) {
         pp_fail(p, st, "cannot write fills.csv");
         break;
       }
@@ -575,7 +559,7 @@ void pp_rk_log(void *host, int64_t t, const char *what, const char *state, const
 
 /* --- the stream handlers ----------------------------------------------------------------- */
 
-static int trading(const pp_t *p) {
+int pp_trading(const pp_t *p) {
   return p->live && p->ready && !p->paused && !p->stopping && bbw_ready(p->pub);
 }
 
@@ -587,10 +571,10 @@ static void h_events(void *user, const ev_t *ev, size_t n) {
     if (e->inst >= p->nm) continue;
     p->ctx.now = pp_now();
     if (e->kind == EV_TRADE) {
-      if (trading(p) && p->sd->on_trade) p->sd->on_trade(p->ss, &p->ctx, e);
+      if (pp_trading(p) && p->sd->on_trade) p->sd->on_trade(p->ss, &p->ctx, e);
     } else if (ev_is_book(e->kind) && (e->flags & EVF_BATCH_END) && p->live) {
       if (p->risk && bbw_ready(p->pub)) rk_on_book(p->risk, e->inst);
-      if (trading(p) && p->sd->on_book) p->sd->on_book(p->ss, &p->ctx, e->inst);
+      if (pp_trading(p) && p->sd->on_book) p->sd->on_book(p->ss, &p->ctx, e->inst);
     }
     pp_drain(p);
   }

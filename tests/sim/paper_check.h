@@ -164,6 +164,7 @@ typedef struct {
   int injected;
   volatile sig_atomic_t stop; /* set (from another thread) to stop the run */
   const struct strat_def *strategy; /* NULL: the config's */
+  int store_and_report; /* 1: the run store (OUTPUT/runs.sqlite) and the report files too */
 } pc_run_t;
 
 /* Runs config (a path under the repository or absolute) against S for at
@@ -191,8 +192,9 @@ static inline lob_status_t pc_paper(pc_run_t *R, const char *config, const char 
   if (inject) pthread_create(&in.th, NULL, pc_inject_thread, &in);
   static char metrics[1300];
   snprintf(metrics, sizeof metrics, "%s/metrics.prom", R->out);
-  pp_opts_t o = {.max_ns = secs * 1000000000LL, .quiet = 1, .store_path = "none", .no_report = 1,
-                 .metrics_file = metrics, .stop = &R->stop,
+  pp_opts_t o = {.max_ns = secs * 1000000000LL, .quiet = 1,
+                 .store_path = R->store_and_report ? NULL : "none",
+                 .no_report = !R->store_and_report, .metrics_file = metrics, .stop = &R->stop,
                  .strategy = R->strategy};
   st = pp_run(&cfg, &o, &R->res, err);
   if (inject) {

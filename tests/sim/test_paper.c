@@ -9,146 +9,29 @@
  * run store are complete, and no file of the run holds the key or secret.
  * The command line refuses non-loopback overrides and an unconfirmed --live.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <signal.h>
 #include <sqlite3.h>
 
-#include "../../core/fixed.h"
-#include "../../sim/paper.h"
-#include "../../sim/runcfg.h"
-#include "test_serve_util.h"
-
-static char tmp[1024], lob[1200], trades_csv[1200];
+#include "paper_check.h"
 
 static int setup(void **state) {
   (void)state;
-  tu_tmpdir("test_paper", tmp, sizeof tmp);
-  if (tsv_sample(tmp, lob, sizeof lob, trades_csv, sizeof trades_csv)) return -1;
-  curl_global_init(CURL_GLOBAL_DEFAULT);
-  setenv("BYBIT_API_KEY", TSV_KEY, 1);
-  setenv("BYBIT_API_SECRET", TSV_SECRET, 1);
-  return 0;
+  return pc_setup("test_paper");
 }
 
-static int teardown(void **state) {
-  (void)state;
-  curl_global_cleanup();
-  return 0;
-}
-
-/* --- reading the server ------------------------------------------------------------ */
-
-typedef struct {
-  char link[40];
-  int64_t px, qty, fee; /* 1e-8 */
-} srow_t;
-
-static int64_t dec8(const char *s) {
-  int64_t v = 0;
-  if (!s || fx_parse(s, strlen(s), 8, &v) != LOB_OK) return INT64_MIN;
-  return v;
-}
-
-/* Every item of a paged list endpoint whose orderLinkId starts with prefix. */
-static size_t server_list(int port, const char *path, const char *query, const char *prefix,
-                          int exec, srow_t *out, size_t cap) {
-  static tsv_resp_t R;
-  char q[512], cursor[128] = "";
-  size_t n = 0;
-  for (int page = 0; page < 1000; page++) {
-    snprintf(q, sizeof q, "%s%s%s", query, cursor[0] ? "&cursor=" : "", cursor);
-    if (tsv_call(port, "GET", path, q, &R) != 0) {
-      tsv_done(&R);
-      return (size_t)-1;
-    }
-    for (size_t i = 0; i < tsv_count(&R); i++) {
-      const char *link = tsv_field(&R, i, "orderLinkId");
-      if (strncmp(link, prefix, strlen(prefix)) || n == cap) continue;
-      snprintf(out[n].link, sizeof out[n].link, "%s", link);
-      out[n].px = exec ? dec8(tsv_field(&R, i, "execPrice")) : 0;
-      out[n].qty = exec ? dec8(tsv_field(&R, i, "execQty")) : 0;
-      out[n].fee = exec ? dec8(tsv_field(&R, i, "execFee")) : 0;
-      n++;
-    }
-    const char *next =
-        json_string_value(json_object_get(json_object_get(R.j, "result"), "nextPageCursor"));
-    snprintf(cursor, sizeof cursor, "%s", next ? next : "");
-    tsv_done(&R);
-    if (!cursor[0]) break;
-  }
-  return n;
-}
-
-/* --- reading the run's files --------------------------------------------------------- */
-
-/* Splits a CSV line at commas, keeping empty cells. Returns the count. */
-static int split(char *line, char **cell, int cap) {
-  int n = 0;
-  line[strcspn(line, "\r\n")] = '\0';
-  for (char *s = line; n < cap;) {
-    cell[n++] = s;
-    char *c = strchr(s, ',');
-    if (!c) break;
-    *c = '\0';
-    s = c + 1;
-  }
-  return n;
-}
-
-/* dir/name opened with its header line read (NULL if it cannot be). */
-static FILE *open_csv(const char *dir, const char *name) {
-  char path[1200], line[1024];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  FILE *f = fopen(path, "r");
-  if (f && !fgets(line, sizeof line, f)) fclose(f), f = NULL;
-  return f;
-}
-
-/* Client ids with a "new" PENDING row (sent to the exchange) in orders.csv. */
-static size_t sent_ids(const char *dir, uint64_t *ids, size_t cap) {
-  char line[1024], *c[32];
-  FILE *f = open_csv(dir, "orders.csv");
-  size_t n = 0;
-  if (!f) return 0;
-  while (fgets(line, sizeof line, f))
-    if (split(line, c, 32) >= 18 && !strcmp(c[4], "new") && !strcmp(c[6], "PENDING") &&
-        n < cap)
-      ids[n++] = strtoull(c[3], NULL, 10);
-  fclose(f);
-  return n;
-}
-
-static size_t fill_rows(const char *dir, const char *prefix, srow_t *out, size_t cap) {
-  char line[1024], *c[32];
-  FILE *f = open_csv(dir, "fills.csv");
-  size_t n = 0;
-  if (!f) return 0;
-  while (fgets(line, sizeof line, f) && n < cap) {
-    if (split(line, c, 32) < 13) continue;
-    snprintf(out[n].link, sizeof out[n].link, "%s%s", prefix, c[3]);
-    out[n].px = dec8(c[5]);
-    out[n].qty = dec8(c[6]);
-    out[n].fee = dec8(c[8]);
-    n++;
-  }
-  fclose(f);
-  return n;
-}
-
+/* Fills by orderLinkId, price, size, fee; orders by orderLinkId alone. */
 static int cmp_row(const void *a, const void *b) {
-  const srow_t *x = a, *y = b;
+  const pc_row_t *x = a, *y = b;
   int c = strcmp(x->link, y->link);
   if (c) return c;
   if (x->px != y->px) return x->px < y->px ? -1 : 1;
   if (x->qty != y->qty) return x->qty < y->qty ? -1 : 1;
   return x->fee < y->fee ? -1 : x->fee > y->fee;
+}
+
+static int cmp_link(const void *a, const void *b) {
+  return strcmp(((const pc_row_t *)a)->link, ((const pc_row_t *)b)->link);
 }
 
 /* --- the secrets grep ---------------------------------------------------------------- */
@@ -175,60 +58,53 @@ static int grep_file(const char *path, const struct stat *sb, int type, struct F
 
 /* --- one paper run against a fresh server ---------------------------------------------- */
 
-/* extra: more --set pairs, NULL-terminated (may be NULL). */
-static lob_status_t run_paper(tsv_t *S, const char *config, const char *const *extra,
-                              const char *out_dir, int64_t secs, pp_result_t *res, lob_err_t *err) {
-  static char sets[8][1300];
-  char cfgpath[1024];
-  snprintf(sets[0], 256, "connector.base_url=http://127.0.0.1:%d", S->port);
-  snprintf(sets[1], 256, "connector.ws_public_url=ws://127.0.0.1:%d/v5/public/linear", S->port);
-  snprintf(sets[2], 256, "connector.ws_private_url=ws://127.0.0.1:%d/v5/private", S->port);
-  snprintf(sets[3], sizeof sets[3], "run.output=%s", out_dir);
-  size_t n = 4;
-  for (; extra && extra[n - 4] && n < 8; n++) snprintf(sets[n], 256, "%s", extra[n - 4]);
-  char *sv[8];
-  for (size_t i = 0; i < n; i++) sv[i] = sets[i];
-  static runcfg_t cfg;
-  lob_status_t st = runcfg_load(tu_root(config, cfgpath, sizeof cfgpath), sv, n, &cfg, err);
-  if (st != LOB_OK) return st;
-  static char metrics[1300];
-  snprintf(metrics, sizeof metrics, "%s/metrics.prom", out_dir);
-  pp_opts_t o = {.max_ns = secs * 1000000000LL, .quiet = 1, .metrics_file = metrics};
-  return pp_run(&cfg, &o, res, err);
-}
-
 /* The checks every run must pass, against the server's own lists. */
-static void check_run(tsv_t *S, const char *out_dir, const pp_result_t *res) {
+static void check_run(const pc_run_t *R) {
   enum { CAP = 20000 };
-  srow_t *sv = malloc(CAP * sizeof *sv), *mine = malloc(CAP * sizeof *mine);
-  uint64_t *ids = malloc(CAP * sizeof *ids);
+  const pp_result_t *res = &R->res;
+  const rd_run_t *rd = R->rd;
+  int port = R->S.port;
+  pc_row_t *sv = malloc(CAP * sizeof *sv), *mine = malloc(CAP * sizeof *mine);
   /* Nothing of this run is left open, and the risk layer holds nothing. */
-  size_t open = server_list(S->port, "/v5/order/realtime", "category=linear&symbol=BTCUSDT&limit=50",
-                            res->link_prefix, 0, sv, CAP);
+  size_t open = pc_list(port, "/v5/order/realtime", "category=linear&symbol=BTCUSDT&limit=50",
+                        res->link_prefix, sv, CAP);
   assert_int_equal(open, 0);
   assert_int_equal(res->open_at_end, 0);
   assert_int_equal(res->risk_open_at_end, 0);
   assert_int_equal(res->reserved_at_end[0], 0);
   assert_int_equal(res->reserved_at_end[1], 0);
-  /* Every order sent is at the server exactly once, and nothing else is. */
-  size_t ns = server_list(S->port, "/v5/order/history", "category=linear&symbol=BTCUSDT&limit=50",
-                          res->link_prefix, 0, sv, CAP);
-  size_t ni = sent_ids(res->run_dir, ids, CAP);
+  /* Every order sent (an orders.csv "new" PENDING row) is at the server
+   * exactly once, and nothing else is. */
+  size_t ns = pc_list(port, "/v5/order/history", "category=linear&symbol=BTCUSDT&limit=50",
+                      res->link_prefix, sv, CAP);
+  size_t ni = 0;
+  for (size_t i = 0; i < rd->norders && ni < CAP; i++) {
+    const rd_order_t *o = &rd->orders[i];
+    if (strcmp(o->op, "new") || o->status != OS_PENDING) continue;
+    memset(&mine[ni], 0, sizeof mine[ni]);
+    snprintf(mine[ni].link, sizeof mine[ni].link, "%s%llu", res->link_prefix,
+             (unsigned long long)o->order_id);
+    ni++;
+  }
   assert_true(ni > 0);
   assert_int_equal(ns, ni);
   assert_int_equal(ni, res->orders);
-  qsort(sv, ns, sizeof *sv, cmp_row);
+  qsort(sv, ns, sizeof *sv, cmp_link);
   for (size_t i = 1; i < ns; i++) assert_string_not_equal(sv[i - 1].link, sv[i].link);
-  for (size_t i = 0; i < ni; i++) {
-    srow_t key;
-    memset(&key, 0, sizeof key);
-    snprintf(key.link, sizeof key.link, "%s%llu", res->link_prefix, (unsigned long long)ids[i]);
-    assert_non_null(bsearch(&key, sv, ns, sizeof *sv, cmp_row) ? (void *)1 : NULL);
-  }
+  for (size_t i = 0; i < ni; i++) assert_non_null(bsearch(&mine[i], sv, ns, sizeof *sv, cmp_link));
   /* fills.csv is the server's executions: same fills, prices, sizes, fees. */
-  size_t nx = server_list(S->port, "/v5/execution/list", "category=linear&symbol=BTCUSDT&limit=100",
-                          res->link_prefix, 1, sv, CAP);
-  size_t nf = fill_rows(res->run_dir, res->link_prefix, mine, CAP);
+  size_t nx = pc_list(port, "/v5/execution/list", "category=linear&symbol=BTCUSDT&limit=100",
+                      res->link_prefix, sv, CAP);
+  size_t nf = rd->nfills < CAP ? rd->nfills : CAP;
+  for (size_t i = 0; i < nf; i++) {
+    const rd_fill_t *f = &rd->fills[i];
+    memset(&mine[i], 0, sizeof mine[i]);
+    snprintf(mine[i].link, sizeof mine[i].link, "%s%llu", res->link_prefix,
+             (unsigned long long)f->order_id);
+    mine[i].px = f->price;
+    mine[i].qty = f->qty;
+    mine[i].fee = f->fee;
+  }
   assert_int_equal(nx, nf);
   assert_int_equal(nf, res->fills);
   qsort(sv, nx, sizeof *sv, cmp_row);
@@ -245,7 +121,7 @@ static void check_run(tsv_t *S, const char *out_dir, const pp_result_t *res) {
   /* The run store has the run, complete, as a paper run. */
   sqlite3 *db = NULL;
   sqlite3_stmt *q = NULL;
-  snprintf(path, sizeof path, "%s/runs.sqlite", out_dir);
+  snprintf(path, sizeof path, "%s/runs.sqlite", R->out);
   assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
   assert_int_equal(sqlite3_prepare_v2(db, "SELECT status, mode, fills FROM runs WHERE run_id = ?", -1,
                                       &q, NULL),
@@ -261,36 +137,40 @@ static void check_run(tsv_t *S, const char *out_dir, const pp_result_t *res) {
   char want[128];
   snprintf(want, sizeof want, "lobsim_orders_sent_total{inst=\"BTCUSDT\"} %llu",
            (unsigned long long)res->orders);
-  assert_non_null(strstr(tu_slurp("%s/metrics.prom", out_dir), want));
+  assert_non_null(strstr(tu_slurp("%s/metrics.prom", R->out), want));
   /* No file the run wrote (run files, journal, log, store, metrics) holds a secret. */
   g_leaks = g_files = 0;
-  assert_int_equal(nftw(out_dir, grep_file, 16, FTW_PHYS), 0);
+  assert_int_equal(nftw(R->out, grep_file, 16, FTW_PHYS), 0);
   assert_true(g_files >= 8);
   assert_int_equal(g_leaks, 0);
   /* ... while the log does name the key, masked. */
   assert_non_null(strstr(tu_slurp("%s/paper.log", res->run_dir), "CFEJ...HGHM"));
   free(sv);
   free(mine);
-  free(ids);
 }
 
 /* A fresh server (faults: a /lobsim/faults body or NULL), one paper run on
- * it, the checks of check_run, and the server's own ledger check. */
+ * it with the run store and the report files (extra: more --set pairs,
+ * NULL-terminated, may be NULL), the checks of check_run, and the server's
+ * own ledger check. */
 static void serve_and_run(const char *name, sv_speed_t speed, const char *faults,
                           const char *config, const char *const *extra, int64_t secs,
                           pp_result_t *res) {
-  tsv_t S;
-  char out[1200];
+  static pc_run_t R;
   lob_err_t err = {0};
-  snprintf(out, sizeof out, "%s/%s", tmp, name);
-  assert_int_equal(tsv_start(&S, lob, speed, 0), 0);
-  if (faults) assert_int_equal(tsv_admin(S.port, "/lobsim/faults", faults), 200);
-  lob_status_t st = run_paper(&S, config, extra, out, secs, res, &err);
+  memset(&R, 0, sizeof R);
+  R.store_and_report = 1;
+  snprintf(R.out, sizeof R.out, "%s/%s", pc_tmp, name);
+  assert_int_equal(tsv_start(&R.S, pc_lob, speed, 0), 0);
+  if (faults) assert_int_equal(tsv_admin(R.S.port, "/lobsim/faults", faults), 200);
+  lob_status_t st = pc_paper(&R, config, extra, secs, NULL, 0, &err);
   if (st != LOB_OK) fprintf(stderr, "pp_run: %s\n", err.msg);
   assert_int_equal(st, LOB_OK);
-  check_run(&S, out, res);
-  tsv_stop(&S);
-  assert_int_equal(S.st, LOB_OK); /* the server's ledger held throughout */
+  check_run(&R);
+  *res = R.res;
+  rd_destroy(&R.rd);
+  tsv_stop(&R.S);
+  assert_int_equal(R.S.st, LOB_OK); /* the server's ledger held throughout */
 }
 
 static void test_quoter_against_serve(void **state) {
@@ -332,7 +212,7 @@ static void test_avellaneda_demo_config(void **state) {
 /* Runs cli_paper with stderr captured into buf. */
 static int run_cli(char *buf, size_t cap, int argc, char **argv) {
   char path[1200];
-  snprintf(path, sizeof path, "%s/cli.err", tmp);
+  snprintf(path, sizeof path, "%s/cli.err", pc_tmp);
   fflush(stderr);
   int saved = dup(2), fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0600);
   dup2(fd, 2);
@@ -352,7 +232,7 @@ typedef struct {
 
 static void cli_prep(cli_t *c, const char *name) {
   tu_root("configs/quoter-serve-local.ini", c->cfg, sizeof c->cfg);
-  snprintf(c->out, sizeof c->out, "%s/%s", tmp, name);
+  snprintf(c->out, sizeof c->out, "%s/%s", pc_tmp, name);
   snprintf(c->o1, sizeof c->o1, "run.output=%s", c->out);
 }
 
@@ -422,7 +302,7 @@ static void test_cli_sigint_stops_cleanly(void **state) {
   static char u[3][128];
   tsv_t S;
   cli_prep(&c, "runs-sigint");
-  assert_int_equal(tsv_start(&S, lob, SV_SPEED_10, 0), 0);
+  assert_int_equal(tsv_start(&S, pc_lob, SV_SPEED_10, 0), 0);
   snprintf(u[0], sizeof u[0], "connector.base_url=http://127.0.0.1:%d", S.port);
   snprintf(u[1], sizeof u[1], "connector.ws_public_url=ws://127.0.0.1:%d/v5/public/linear", S.port);
   snprintf(u[2], sizeof u[2], "connector.ws_private_url=ws://127.0.0.1:%d/v5/private", S.port);
@@ -440,9 +320,9 @@ static void test_cli_sigint_stops_cleanly(void **state) {
   snprintf(cmd, sizeof cmd, "test -f %s/*/report.html && grep -q '\"mode\": \"paper\"' %s/*/summary.json "
            "&& grep -q 'stop requested (signal)' %s/*/paper.log", c.out, c.out, c.out);
   assert_int_equal(tu_system("%s", cmd), 0);
-  srow_t open[8];
-  assert_int_equal(server_list(S.port, "/v5/order/realtime", "category=linear&symbol=BTCUSDT",
-                               "lob-", 0, open, 8),
+  pc_row_t open[8];
+  assert_int_equal(pc_list(S.port, "/v5/order/realtime", "category=linear&symbol=BTCUSDT", "lob-",
+                           open, 8),
                    0);
   tsv_stop(&S);
   assert_int_equal(S.st, LOB_OK);
@@ -458,5 +338,5 @@ int main(void) {
       cmocka_unit_test(test_reconnect_reconciles),
       cmocka_unit_test(test_avellaneda_demo_config),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, setup, pc_teardown);
 }

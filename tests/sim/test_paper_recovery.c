@@ -12,24 +12,14 @@
  * reservations for the adopted orders = what the server's open orders need
  * (worked out here with docs/risk.md's formulas), the report lines.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "../../core/fixed.h"
 #include "../../sim/journal.h"
-#include "../../sim/paper.h"
-#include "../../sim/runcfg.h"
-#include "test_serve_util.h"
+#include "paper_check.h"
 
 #define CONFIG "configs/quoter-serve-local.ini"
 #define BOOK_TOP "category=linear&symbol=BTCUSDT&limit=1"
@@ -38,29 +28,11 @@
  * layer reserves at max(maker, taker) = 0.0005 and at the position's leverage. */
 #define FEE_RATE_E8 50000
 
-static char tmp[1024], lob[1200], trades_csv[1200];
-
 static int setup(void **state) {
   (void)state;
-  tu_tmpdir("test_paper_recovery", tmp, sizeof tmp);
-  if (tsv_sample(tmp, lob, sizeof lob, trades_csv, sizeof trades_csv)) return -1;
-  curl_global_init(CURL_GLOBAL_DEFAULT);
-  setenv("BYBIT_API_KEY", TSV_KEY, 1);
-  setenv("BYBIT_API_SECRET", TSV_SECRET, 1);
+  if (pc_setup("test_paper_recovery")) return -1;
   unsetenv("LOBSIM_TEST_CRASH_AT");
   return 0;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  curl_global_cleanup();
-  return 0;
-}
-
-static int64_t e8(const char *s) {
-  int64_t v = 0;
-  if (!s || fx_parse(s, strlen(s), 8, &v) != LOB_OK) return INT64_MIN;
-  return v;
 }
 
 /* --- what the server says ----------------------------------------------------------- */
@@ -95,10 +67,10 @@ static void srv_fetch(int port, const char *path, const char *query, const char 
       snprintf(x->side, sizeof x->side, "%s", tsv_field(&R, i, "side"));
       snprintf(x->exec_id, sizeof x->exec_id, "%s", tsv_field(&R, i, "execId"));
       snprintf(x->status, sizeof x->status, "%s", tsv_field(&R, i, "orderStatus"));
-      x->px = e8(tsv_field(&R, i, exec ? "execPrice" : "price"));
-      x->qty = e8(tsv_field(&R, i, exec ? "execQty" : "qty"));
-      x->cum = exec ? 0 : e8(tsv_field(&R, i, "cumExecQty"));
-      x->leaves = exec ? 0 : e8(tsv_field(&R, i, "leavesQty"));
+      x->px = pc_dec8(tsv_field(&R, i, exec ? "execPrice" : "price"));
+      x->qty = pc_dec8(tsv_field(&R, i, exec ? "execQty" : "qty"));
+      x->cum = exec ? 0 : pc_dec8(tsv_field(&R, i, "cumExecQty"));
+      x->leaves = exec ? 0 : pc_dec8(tsv_field(&R, i, "leavesQty"));
     }
     const char *next =
         json_string_value(json_object_get(json_object_get(R.j, "result"), "nextPageCursor"));
@@ -118,18 +90,18 @@ static void srv_read(int port, const char *base, srv_t *s) {
   srv_fetch(port, "/v5/execution/list", "category=linear&symbol=BTCUSDT&limit=100", base, 1, &s->ex,
             &s->nex);
   assert_int_equal(tsv_call(port, "GET", "/v5/position/list", "category=linear&symbol=BTCUSDT", &R), 0);
-  int64_t size = e8(tsv_field(&R, 0, "size"));
+  int64_t size = pc_dec8(tsv_field(&R, 0, "size"));
   s->pos = !strcmp(tsv_field(&R, 0, "side"), "Sell") ? -size : size;
-  s->mark = e8(tsv_field(&R, 0, "markPrice"));
-  s->lev = e8(tsv_field(&R, 0, "leverage")) / 1000000; /* "10" -> 1000 */
+  s->mark = pc_dec8(tsv_field(&R, 0, "markPrice"));
+  s->lev = pc_dec8(tsv_field(&R, 0, "leverage")) / 1000000; /* "10" -> 1000 */
   tsv_done(&R);
   if (s->mark > 0) return;
   /* No mark (flat, and the data has none): the reference is the mid, as
    * docs/risk.md says, rounded half away from zero like every figure. */
   assert_int_equal(tsv_call(port, "GET", "/v5/market/orderbook", BOOK_TOP, &R), 0);
   json_t *res = json_object_get(R.j, "result");
-  int64_t bid = e8(json_string_value(json_array_get(json_array_get(json_object_get(res, "b"), 0), 0)));
-  int64_t ask = e8(json_string_value(json_array_get(json_array_get(json_object_get(res, "a"), 0), 0)));
+  int64_t bid = pc_dec8(json_string_value(json_array_get(json_array_get(json_object_get(res, "b"), 0), 0)));
+  int64_t ask = pc_dec8(json_string_value(json_array_get(json_array_get(json_object_get(res, "a"), 0), 0)));
   tsv_done(&R);
   assert_int_equal(fx_muldiv(bid + ask, 1, 2, &s->mark), LOB_OK);
 }
@@ -252,11 +224,11 @@ static void sets_for(int port, const char *out, const char *extra) {
 }
 
 /* `lobsim paper` in a child process, crashing at `crash`; resume: a run
- * directory or NULL. Its output goes to tmp/<log>. */
+ * directory or NULL. Its output goes to pc_tmp/<log>. */
 static pid_t child_paper(const char *crash, const char *resume, const char *log) {
   char cfg[1024], logp[1200];
   tu_root(CONFIG, cfg, sizeof cfg);
-  snprintf(logp, sizeof logp, "%s/%s", tmp, log);
+  snprintf(logp, sizeof logp, "%s/%s", pc_tmp, log);
   fflush(NULL);
   pid_t pid = fork();
   assert_true(pid >= 0);
@@ -291,14 +263,14 @@ static void wait_killed(pid_t pid, int port, int64_t step_ms, const char *log) {
     if (tsv_now_ms() - t0 > 60000) {
       kill(pid, SIGKILL);
       waitpid(pid, &status, 0);
-      fail_msg("the paper process did not reach its crash point:\n%s", tu_slurp("%s/%s", tmp, log));
+      fail_msg("the paper process did not reach its crash point:\n%s", tu_slurp("%s/%s", pc_tmp, log));
     }
     if (step_ms) assert_int_equal(tsv_step_until(port, t += step_ms), 0);
     usleep(step_ms ? 20000 : 50000);
   }
   if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
     fail_msg("the paper process ended without its crash (status %d):\n%s", status,
-             tu_slurp("%s/%s", tmp, log));
+             tu_slurp("%s/%s", pc_tmp, log));
 }
 
 /* The one run directory under out. */
@@ -326,7 +298,7 @@ static lob_status_t resume_here(const char *run_dir, int64_t secs, pp_result_t *
 
 /* A paused server with the book of T_BOOK (faults: a /lobsim/faults body). */
 static void server(tsv_t *S, const char *faults) {
-  assert_int_equal(tsv_start(S, lob, SV_SPEED_10, 1), 0);
+  assert_int_equal(tsv_start(S, pc_lob, SV_SPEED_10, 1), 0);
   assert_int_equal(tsv_step_until(S->port, T_BOOK), 0);
   if (faults) assert_int_equal(tsv_admin(S->port, "/lobsim/faults", faults), 200);
 }
@@ -375,7 +347,7 @@ static void test_crash_before_and_after_send(void **state) {
   tsv_t S;
   char out[1200], dir[1400];
   server(&S, NULL);
-  snprintf(out, sizeof out, "%s/send", tmp);
+  snprintf(out, sizeof out, "%s/send", pc_tmp);
   sets_for(S.port, out, NULL);
   wait_killed(child_paper("before_send:2", NULL, "send-1.log"), S.port, 0, "send-1.log");
   run_dir_of(out, dir, sizeof dir);
@@ -450,7 +422,7 @@ static void test_crash_after_partial_fill(void **state) {
   tsv_t S;
   char out[1200], dir[1400];
   server(&S, "{\"set\":[\"partial=1000\"]}");
-  snprintf(out, sizeof out, "%s/partial", tmp);
+  snprintf(out, sizeof out, "%s/partial", pc_tmp);
   sets_for(S.port, out, "strategy.qty=0.100"); /* 100 lots: the market fills part of one */
   wait_killed(child_paper("after_partial", NULL, "partial-1.log"), S.port, 50, "partial-1.log");
   run_dir_of(out, dir, sizeof dir);
@@ -490,7 +462,7 @@ static void test_inconsistent_refuses(void **state) {
   tsv_t S;
   char out[1200], dir[1400], base[32], body[512];
   server(&S, NULL);
-  snprintf(out, sizeof out, "%s/lost", tmp);
+  snprintf(out, sizeof out, "%s/lost", pc_tmp);
   sets_for(S.port, out, NULL);
   wait_killed(child_paper("after_send:1", NULL, "lost-1.log"), S.port, 0, "lost-1.log");
   run_dir_of(out, dir, sizeof dir);
@@ -527,5 +499,5 @@ int main(void) {
       cmocka_unit_test(test_crash_after_partial_fill),
       cmocka_unit_test(test_inconsistent_refuses),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, setup, pc_teardown);
 }
