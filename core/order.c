@@ -37,6 +37,10 @@ const char *ord_reason_text(int r) {
   return "unknown reason";
 }
 
+const char *ord_side_name(int side) {
+  return side == ORD_BUY ? "buy" : side == ORD_SELL ? "sell" : NULL;
+}
+
 int ord_status_final(int st) {
   return st == OS_FILLED || st == OS_CANCELLED || st == OS_REJECTED || st == OS_EXPIRED;
 }

@@ -116,6 +116,8 @@ typedef struct {
   int64_t position_after; /* lots, signed: perp position, or spot base balance in lots */
 } ord_update_t;
 
+/* "buy", "sell", or NULL for a side that is neither (run files, store). */
+const char *ord_side_name(int side);
 const char *ord_status_name(int st);
 /* 1 when status ends an order (FILLED, CANCELLED, REJECTED, EXPIRED). */
 int ord_status_final(int st);

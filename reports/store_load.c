@@ -139,7 +139,6 @@ typedef struct {
 
 #define STEP(L, i) sq_step_done((L)->s->sq, (L)->q[i], Q[i].what, (L)->err)
 
-static const char *side_name(int s) { return s == ORD_BUY ? "buy" : s == ORD_SELL ? "sell" : NULL; }
 static const char *liq_name(int m) { return m == 1 ? "maker" : m == 0 ? "taker" : NULL; }
 static const char *mkt(const ld_t *L, uint32_t i) {
   return i < L->r->nmarkets ? L->r->markets[i].name : NULL;
@@ -267,7 +266,7 @@ static lob_status_t put_orders(ld_t *L) {
     sq_bind_text(q, 5, mkt(L, o->market));
     sqlite3_bind_int64(q, 6, (int64_t)o->order_id);
     sq_bind_text(q, 7, o->op);
-    sq_bind_text(q, 8, side_name(o->side));
+    sq_bind_text(q, 8, ord_side_name(o->side));
     sq_bind_text(q, 9, ord_status_name(o->status));
     sq_bind_text(q, 10, ord_reason_name(o->reason));
     for (int k = 0; k < 6; k++) sqlite3_bind_int64(q, 11 + k, e8[k]);
@@ -291,7 +290,7 @@ static lob_status_t put_fills(ld_t *L) {
     sqlite3_bind_int64(q, 4, f->local_ts);
     sq_bind_text(q, 5, mkt(L, f->market));
     sqlite3_bind_int64(q, 6, (int64_t)f->order_id);
-    sq_bind_text(q, 7, side_name(f->side));
+    sq_bind_text(q, 7, ord_side_name(f->side));
     sqlite3_bind_int64(q, 8, f->price);
     sqlite3_bind_int64(q, 9, f->qty);
     sq_bind_text(q, 10, liq_name(f->maker));

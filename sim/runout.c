@@ -172,7 +172,10 @@ static void stop_writer(ro_t *o) {
   o->started = 0;
 }
 
-static const char *side_name(int s) { return s == ORD_BUY ? "buy" : s == ORD_SELL ? "sell" : ""; }
+static const char *side_name(int s) {
+  const char *n = ord_side_name(s);
+  return n ? n : "";
+}
 
 /* A line built by appends: the order and fill files are written for every
  * order change, and snprintf with a long format string was a sixth of a
