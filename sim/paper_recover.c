@@ -282,7 +282,8 @@ static lob_status_t xs_read(pp_t *p, int64_t since, xstate_t *x, lob_err_t *err)
   for (size_t i = 0; i < x->nex; i++) {
     const bbw_exec_t *e = &x->ex[i];
     int m = market_of(p, e->symbol);
-    const char *fee = e->fee_ccy[0] ? e->fee_ccy : m >= 0 ? p->m[m].info.spec.settle : "";
+    /* without feeCurrency: the one fee-asset rule (a spot buy pays in base) */
+    const char *fee = e->fee_ccy[0] ? e->fee_ccy : m >= 0 ? inst_fee_asset(&p->m[m].info.spec, e->side) : "";
     x->fl[i] = (jn_fill_t){e->exec_id, e->link_id, e->price, e->qty, e->fee, fee, e->maker,
                            e->exec_ns, pp_now()};
   }
