@@ -67,5 +67,9 @@ typedef struct strat_def {
 const strat_def_t *strat_find(const char *name);
 /* The i-th built-in strategy (NULL past the end), for listings. */
 const strat_def_t *strat_at(size_t i);
+/* The strategy a run uses: `given` when not NULL, else the built-in `name`;
+ * LOB_ECONFIG naming the config file and every built-in when unknown. */
+lob_status_t strat_choose(const strat_def_t *given, const char *name, const char *file,
+                          const strat_def_t **out, lob_err_t *err);
 
 #endif

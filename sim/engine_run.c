@@ -337,15 +337,8 @@ static lob_status_t setup_strategy(eng_t *g, params_t *sp, params_t *rp,
                                    const strat_def_t *given) {
   lob_err_t *err = &g->ferr;
   lob_status_t st0;
-  g->sd = given ? given : strat_find(g->cfg->strategy);
-  if (!g->sd) {
-    char names[256] = "";
-    for (size_t i = 0; strat_at(i); i++)
-      snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
-               strat_at(i)->name);
-    return lob_err_set(err, LOB_ECONFIG, "%s: [strategy] name = %s: no such strategy (built in: %s)",
-                       g->cfg->file, g->cfg->strategy, names);
-  }
+  if ((st0 = strat_choose(given, g->cfg->strategy, g->cfg->file, &g->sd, err)) != LOB_OK)
+    return st0;
   for (size_t i = 0; i < g->nm; i++) {
     g->specs[i] = &g->m[i].spec;
     g->books[i] = g->m[i].lbook;

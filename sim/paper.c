@@ -256,10 +256,8 @@ static lob_status_t connect_exchange(pp_t *p, const char *key, const char *secre
 
 static lob_status_t start_strategy(pp_t *p, params_t *sp, params_t *rp, lob_err_t *err) {
   lob_status_t st;
-  p->sd = p->opts.strategy ? p->opts.strategy : strat_find(p->cfg->strategy);
-  if (!p->sd)
-    return lob_err_set(err, LOB_ECONFIG, "%s: [strategy] name = %s: no such strategy",
-                       p->cfg->file, p->cfg->strategy);
+  if ((st = strat_choose(p->opts.strategy, p->cfg->strategy, p->cfg->file, &p->sd, err)) != LOB_OK)
+    return st;
   p->ctx.venue.ops = pp_venue_ops();
   p->ctx.venue.impl = p;
   p->ctx.ninst = p->nm;

@@ -2,6 +2,7 @@
  *
  * To add a strategy: write strategy/NAME.c defining `const strat_def_t
  * strat_NAME`, declare it below and add one line to the table. */
+#include <stdio.h>
 #include <string.h>
 
 #include "../core/strategy.h"
@@ -28,4 +29,15 @@ const strat_def_t *strat_find(const char *name) {
 
 const strat_def_t *strat_at(size_t i) {
   return i < sizeof TABLE / sizeof *TABLE ? TABLE[i] : NULL;
+}
+
+lob_status_t strat_choose(const strat_def_t *given, const char *name, const char *file,
+                          const strat_def_t **out, lob_err_t *err) {
+  if ((*out = given ? given : strat_find(name))) return LOB_OK;
+  char names[256] = "";
+  for (size_t i = 0; strat_at(i); i++)
+    snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
+             strat_at(i)->name);
+  return lob_err_set(err, LOB_ECONFIG, "%s: [strategy] name = %s: no such strategy (built in: %s)",
+                     file, name, names);
 }
