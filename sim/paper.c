@@ -172,6 +172,8 @@ static lob_status_t open_run_dir(pp_t *p, pp_result_t *res, lob_err_t *err) {
 static void on_rest_call(void *user, const bb_call_info_t *ci) {
   pp_t *p = user;
   if (p->pm) pm_observe(p->pm, PM_REST_LATENCY, PM_L("endpoint", ci->path), ci->latency_ns, NULL);
+  if (p->pm && ci->limit_left >= 0)
+    pm_set(p->pm, PM_RATELIMIT_HEADROOM, PM_L("endpoint", ci->path), ci->limit_left, NULL);
   int bad = ci->http_status != 200 || (ci->ret_code != 0 && ci->ret_code != -1);
   if (bad && p->pm) pm_add(p->pm, PM_REST_ERRORS, PM_L("endpoint", ci->path, "kind",
                                                        ci->http_status ? "reply" : "transport"),

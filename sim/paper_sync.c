@@ -431,7 +431,12 @@ lob_status_t pp_sample(pp_t *p, int64_t t) {
     fx_format(mark, FX_MONEY_SCALE, 0, a2, sizeof a2);
     fx_format(upnl, FX_MONEY_SCALE, FX_MONEY_SCALE, a3, sizeof a3);
     c += snprintf(c, (size_t)(end - c), "%s%s,%s,%s", i ? "," : "", a1, a2, a3);
-    if (p->pm) pm_set(p->pm, PM_POSITION, PM_L("inst", p->m[i].info.spec.symbol), p->m[i].xpos, NULL);
+    if (p->pm) {
+      const char *sym = p->m[i].info.spec.symbol;
+      pm_set(p->pm, PM_POSITION, PM_L("inst", sym), p->m[i].xpos, NULL);
+      pm_set(p->pm, PM_PNL, PM_L("inst", sym, "kind", "realized"), p->m[i].realized, NULL);
+      pm_set(p->pm, PM_PNL, PM_L("inst", sym, "kind", "unrealized"), upnl, NULL);
+    }
   }
   int64_t total = 0;
   for (size_t v = 0, nv = venues(p, vs, RC_MAX_MARKETS); v < nv; v++) {

@@ -408,7 +408,7 @@ static void report(bb_rest_t *c, const bb_req_t *req, int n, const bb_reply_t *r
                    const char *msg) {
   if (!c->cfg.on_call) return;
   bb_call_info_t info = {req->method == BB_POST ? "POST" : "GET", req->path, n,
-                         rep->http_status, rep->ret_code, lat, msg};
+                         rep->http_status, rep->ret_code, lat, msg, c->h_status};
   c->cfg.on_call(c->cfg.user, &info);
 }
 

@@ -62,6 +62,7 @@ typedef struct {
   int64_t ret_code;     /* -1 when no envelope */
   int64_t latency_ns;
   const char *msg;      /* what happened and what the client does next */
+  int64_t limit_left;   /* X-Bapi-Limit-Status: requests left in the window; -1 when absent */
 } bb_call_info_t;
 
 typedef struct {

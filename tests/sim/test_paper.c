@@ -137,7 +137,23 @@ static void check_run(const pc_run_t *R) {
   char want[128];
   snprintf(want, sizeof want, "lobsim_orders_sent_total{inst=\"BTCUSDT\"} %llu",
            (unsigned long long)res->orders);
-  assert_non_null(strstr(tu_slurp("%s/metrics.prom", R->out), want));
+  const char *prom = tu_slurp("%s/metrics.prom", R->out);
+  assert_non_null(strstr(prom, want));
+  /* Rate-limit headroom from the server's X-Bapi-Limit-Status on order
+   * creates (lobsim serve allows 10 per window on a perpetual: 0..9 left), and the realized
+   * PnL gauge equal to the sum of fills.csv's realized_pnl. */
+  const char *hr = strstr(prom, "lobsim_ratelimit_headroom{endpoint=\"/v5/order/create\"} ");
+  assert_non_null(hr);
+  int64_t left = strtoll(strchr(hr, ' ') + 1, NULL, 10);
+  assert_true(left >= 0 && left < 10);
+  int64_t rp = 0;
+  for (size_t i = 0; i < rd->nfills; i++) rp += rd->fills[i].realized_pnl;
+  const char *pl = strstr(prom, "lobsim_pnl{inst=\"BTCUSDT\",kind=\"realized\"} ");
+  assert_non_null(pl);
+  pl = strchr(pl, ' ') + 1;
+  char pv[64];
+  snprintf(pv, sizeof pv, "%.*s", (int)strcspn(pl, "\n"), pl);
+  assert_int_equal(pc_dec8(pv), rp);
   /* No file the run wrote (run files, journal, log, store, metrics) holds a secret. */
   g_leaks = g_files = 0;
   assert_int_equal(nftw(R->out, grep_file, 16, FTW_PHYS), 0);
