@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../connectors/bybit/bb_sign.h"
 #include "../core/fixed.h"
 #include "../core/log.h"
 #include "cli.h"

@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "../connectors/bybit/bb_sign.h"
 #include "../connectors/bybit/bbw.h"
 #include "../core/clock.h"
 #include "serve_int.h"
@@ -25,8 +25,6 @@
 int64_t sv_server_ms(const sv_t *s) {
   return clk_wall_ns() / 1000000 + s->f.skew_ms;
 }
-
-int64_t sv_mono_ns(void) { return clk_mono_ns(); }
 
 void sv_config_default(sv_config_t *cfg) {
   memset(cfg, 0, sizeof *cfg);
@@ -85,7 +83,7 @@ void sv_ws_queue(sv_t *s, sv_conn_t *c, const char *text, size_t len, int stream
   if (stream) {
     if (s->f.ws_drop > 0 && --s->f.ws_drop == 0) {
       s->f.ws_drop = -1;
-      for (sv_conn_t *w = s->ws; w; w = w->next) drop_conn(w);
+      sv_ws_drop_all(s);
       return;
     }
     if (s->f.dup > 0) {
@@ -114,10 +112,13 @@ void sv_ws_queue(sv_t *s, sv_conn_t *c, const char *text, size_t len, int stream
   lws_callback_on_writable(c->wsi);
 }
 
-int sv_ws_wants(const sv_t *s, unsigned topic) {
-  for (const sv_conn_t *c = s->ws; c; c = c->next)
-    if (c->topics & topic) return 1;
-  return 0;
+void sv_ws_drop_all(sv_t *s) {
+  for (sv_conn_t *c = s->ws; c; c = c->next) drop_conn(c);
+}
+
+void sv_ws_refresh_wanted(sv_t *s) {
+  s->wanted = 0;
+  for (const sv_conn_t *c = s->ws; c; c = c->next) s->wanted |= c->topics;
 }
 
 void sv_ws_broadcast(sv_t *s, unsigned topic, const char *text, size_t len) {
@@ -331,7 +332,8 @@ static void ws_close(sv_t *s, sv_conn_t *c) {
       *pp = c->next;
       break;
     }
-  sv_ws_unsubscribe_all(s, c);
+  c->topics = 0;
+  sv_ws_refresh_wanted(s);
   free_msgs(c->qhead);
   free_msgs(c->held);
   free(c->rx);
@@ -453,7 +455,7 @@ static void tick(lws_sorted_usec_list_t *sul) {
 }
 
 lob_status_t sv_run(sv_t *s, lob_err_t *err) {
-  s->anchor_mono = sv_mono_ns();
+  s->anchor_mono = clk_mono_ns();
   s->anchor_x = s->now_x;
   lws_sul_schedule(s->ctx, 0, &s->sul, tick, 1000);
   while (!atomic_load(&s->stop) && !s->fatal)
@@ -489,8 +491,8 @@ lob_status_t sv_create(const sv_config_t *cfg, sv_t **out, lob_err_t *err) {
   if (!s) return lob_err_set(err, LOB_ENOMEM, "lobsim serve: out of memory");
   lob_status_t st = LOB_OK;
   s->cfg = *cfg;
-  s->key = strdup(cfg->api_key);
-  s->secret = strdup(cfg->api_secret);
+  s->key = bb_secret_dup(cfg->api_key);
+  s->secret = bb_secret_dup(cfg->api_secret);
   s->cfg.api_key = s->cfg.api_secret = NULL; /* only the copies are used */
   s->cfg.tls_cert = s->cfg.tls_key = NULL;   /* read once, by lws_create_context */
   s->f.ws_drop = -1;
@@ -547,13 +549,6 @@ fail:
   return st;
 }
 
-static void wipe(char **p) {
-  if (!*p) return;
-  explicit_bzero(*p, strlen(*p));
-  free(*p);
-  *p = NULL;
-}
-
 void sv_destroy(sv_t **pp) {
   if (!pp || !*pp) return;
   sv_t *s = *pp;
@@ -566,8 +561,8 @@ void sv_destroy(sv_t **pp) {
     free(s->pub[d].lv[0]);
     free(s->pub[d].lv[1]);
   }
-  wipe(&s->key);
-  wipe(&s->secret);
+  bb_secret_free(s->key);
+  bb_secret_free(s->secret);
   free(s);
   *pp = NULL;
 }

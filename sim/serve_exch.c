@@ -13,8 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/hash.h"
+#include "../core/clock.h"
 #include "../core/fixed.h"
+#include "../core/hash.h"
 #include "../reports/rundata.h"
 #include "cliutil.h"
 #include "serve_int.h"
@@ -91,32 +92,21 @@ static void fail(sv_t *s, lob_status_t st, const char *what) {
 }
 
 static void push_order(sv_t *s, const sv_order_t *o) {
-  if (!sv_ws_wants(s, SV_T_ORDER)) return;
-  json_t *a = json_array();
-  if (a) json_array_append_new(a, sv_j_order(s, o, 1));
-  sv_j_push_private(s, SV_T_ORDER, "order", a);
+  if (sv_ws_wants(s, SV_T_ORDER)) sv_j_push_private(s, SV_T_ORDER, "order", sv_j_order(s, o, 1));
 }
 
 static void push_exec(sv_t *s, const sv_exec_t *e) {
-  if (!sv_ws_wants(s, SV_T_EXEC)) return;
-  json_t *a = json_array();
-  if (a) json_array_append_new(a, sv_j_exec(s, e, 1));
-  sv_j_push_private(s, SV_T_EXEC, "execution", a);
+  if (sv_ws_wants(s, SV_T_EXEC))
+    sv_j_push_private(s, SV_T_EXEC, "execution", sv_j_exec(s, e, 1));
 }
 
 void sv_push_account(sv_t *s) {
   if (!s->changed) return;
   s->changed = 0;
-  if (!s->spot && sv_ws_wants(s, SV_T_POS)) {
-    json_t *a = json_array();
-    if (a) json_array_append_new(a, sv_j_position(s, 1));
-    sv_j_push_private(s, SV_T_POS, "position", a);
-  }
-  if (sv_ws_wants(s, SV_T_WALLET)) {
-    json_t *a = json_array();
-    if (a) json_array_append_new(a, sv_j_wallet(s, NULL));
-    sv_j_push_private(s, SV_T_WALLET, "wallet", a);
-  }
+  if (!s->spot && sv_ws_wants(s, SV_T_POS))
+    sv_j_push_private(s, SV_T_POS, "position", sv_j_position(s, 1));
+  if (sv_ws_wants(s, SV_T_WALLET))
+    sv_j_push_private(s, SV_T_WALLET, "wallet", sv_j_wallet(s, NULL));
 }
 
 /* The part of a fill of q lots that closed a position (perpetual). */
@@ -246,6 +236,15 @@ static void check(sv_t *s) {
   }
 }
 
+/* After a user's operation: the check, then the position and wallet pushes
+ * (Bybit pushes the position on every cancel and amend, section 5). */
+static lob_status_t after_op(sv_t *s) {
+  check(s);
+  s->changed = 1;
+  sv_push_account(s);
+  return s->fatal;
+}
+
 /* --- order entry ----------------------------------------------------------------- */
 
 lob_status_t sv_do_new(sv_t *s, const ord_req_t *r, const char *link_id, uint32_t *idx,
@@ -299,10 +298,7 @@ lob_status_t sv_do_cancel(sv_t *s, uint32_t idx, int *reason) {
   s->op_user = 0;
   if (st != LOB_OK) return st;
   *reason = s->op_reason;
-  check(s);
-  s->changed = 1; /* Bybit pushes the position on every cancel (section 5) */
-  sv_push_account(s);
-  return s->fatal;
+  return after_op(s);
 }
 
 lob_status_t sv_do_amend(sv_t *s, uint32_t idx, int64_t px, int64_t qty, int *reason) {
@@ -310,10 +306,7 @@ lob_status_t sv_do_amend(sv_t *s, uint32_t idx, int64_t px, int64_t qty, int *re
   lob_status_t st = sx_on_amend(s->sx, 0, idx + 1, px, qty, sv_exch_now(s));
   if (st != LOB_OK) return st;
   *reason = s->op_reason;
-  check(s);
-  s->changed = 1;
-  sv_push_account(s);
-  return s->fatal;
+  return after_op(s);
 }
 
 lob_status_t sv_do_cancel_all(sv_t *s) {
@@ -321,10 +314,7 @@ lob_status_t sv_do_cancel_all(sv_t *s) {
   lob_status_t st = sx_on_cancel_all(s->sx, 0, sv_exch_now(s));
   s->op_user = 0;
   if (st != LOB_OK) return st;
-  check(s);
-  s->changed = 1;
-  sv_push_account(s);
-  return s->fatal;
+  return after_op(s);
 }
 
 lob_status_t sv_do_leverage(sv_t *s, int64_t lev, int *code, lob_err_t *err) {
@@ -354,7 +344,7 @@ lob_status_t sv_do_leverage(sv_t *s, int64_t lev, int *code, lob_err_t *err) {
 
 int64_t sv_exch_now(sv_t *s) {
   if (s->cfg.speed != SV_SPEED_MAX && !s->paused) {
-    int64_t target = s->anchor_x + (sv_mono_ns() - s->anchor_mono) * (int64_t)s->cfg.speed;
+    int64_t target = s->anchor_x + (clk_mono_ns() - s->anchor_mono) * (int64_t)s->cfg.speed;
     if (sv_replay(s, target, UINT64_MAX) == LOB_OK && target > s->now_x) s->now_x = target;
   }
   return s->now_x;

@@ -88,10 +88,7 @@ lob_status_t sv_fault_set(sv_t *s, const char *spec, lob_err_t *err) {
       return LOB_OK;
     }
     f->ws_drop = -1;
-    for (sv_conn_t *c = s->ws; c; c = c->next) {
-      c->drop = 1;
-      lws_callback_on_writable(c->wsi);
-    }
+    sv_ws_drop_all(s);
     return LOB_OK;
   }
   return lob_err_set(err, LOB_EUSAGE,

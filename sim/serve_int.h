@@ -147,7 +147,6 @@ typedef struct {
   book_level_t *lv[2];
   size_t n[2];
   uint64_t u;
-  int subscribed; /* a connection wants this depth: keep the state */
 } sv_pub_t;
 
 struct sv {
@@ -195,9 +194,10 @@ struct sv {
   struct lws_vhost *vh;
   struct ssl_ctx_st *tls_client; /* TLS: the context's (unused) client SSL_CTX, owned here */
   lws_sorted_usec_list_t sul;
-  int port, tick_armed;
+  int port;
   atomic_int stop;
   sv_conn_t *ws;
+  unsigned wanted; /* the topics of all connections (a depth's pub state is kept while wanted) */
   uint64_t conn_seq;
   /* public pushes */
   sv_pub_t pub[SV_NDEPTH];
@@ -209,13 +209,17 @@ struct sv {
 
 /* serve.c */
 int64_t sv_server_ms(const sv_t *s); /* wall clock + skew, ms */
-int64_t sv_mono_ns(void);
 /* Queues text on one WebSocket connection. stream = 1 applies the stream
  * faults (dup, reorder, ws-drop). */
 void sv_ws_queue(sv_t *s, sv_conn_t *c, const char *text, size_t len, int stream);
 /* Queues to every connection subscribed to one of the topic bits. */
 void sv_ws_broadcast(sv_t *s, unsigned topic, const char *text, size_t len);
-int sv_ws_wants(const sv_t *s, unsigned topic);
+/* After a connection's topics changed: recomputes s->wanted. */
+void sv_ws_refresh_wanted(sv_t *s);
+/* 1 when a connection is subscribed to one of the topic bits. */
+static inline int sv_ws_wants(const sv_t *s, unsigned topic) { return (s->wanted & topic) != 0; }
+/* Closes every stream (ws-drop fault). */
+void sv_ws_drop_all(sv_t *s);
 
 /* serve_exch.c */
 lob_status_t sv_exch_open(sv_t *s, lob_err_t *err);
@@ -247,9 +251,12 @@ json_t *sv_j_exec(const sv_t *s, const sv_exec_t *e, int ws);
 json_t *sv_j_position(const sv_t *s, int ws);
 json_t *sv_j_wallet(const sv_t *s, const char *coins);
 json_t *sv_j_instrument(const sv_t *s);
-/* {"id","topic","creationTime","data":[items]} to the private stream;
- * takes items. */
-void sv_j_push_private(sv_t *s, unsigned topic, const char *name, json_t *items);
+/* The orderStatus and execType names sv_j_order and sv_j_exec write. */
+const char *sv_j_order_status(const sv_t *s, const sv_order_t *o);
+const char *sv_j_exec_type(int type);
+/* {"id","topic","creationTime","data":[item]} to the private stream;
+ * takes item (NULL: nothing is sent). */
+void sv_j_push_private(sv_t *s, unsigned topic, const char *name, json_t *item);
 /* The Bybit envelope; takes result (NULL: {}). Returns malloc'd text. */
 char *sv_j_envelope(const sv_t *s, int code, const char *msg, json_t *result);
 /* Bybit's retCode and retMsg for an ord_reason_t refusal. */
@@ -270,7 +277,6 @@ void sv_ws_receive(sv_t *s, sv_conn_t *c, const char *text, size_t len);
  * exchange time) and the pending trades. */
 void sv_ws_publish(sv_t *s, int force);
 void sv_ws_add_trade(sv_t *s, const ev_t *e);
-void sv_ws_unsubscribe_all(sv_t *s, sv_conn_t *c);
 
 /* serve_fault.c */
 json_t *sv_faults_json(const sv_t *s);

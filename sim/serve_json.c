@@ -32,8 +32,7 @@ static void put_px8(json_t *o, const char *k, int64_t v) { put_money(o, k, v); }
 
 static const char *side_name(int side) { return side == ORD_BUY ? "Buy" : "Sell"; }
 
-
-static const char *status_name(const sv_t *s, const sv_order_t *o) {
+const char *sv_j_order_status(const sv_t *s, const sv_order_t *o) {
   switch (o->status) {
   case OS_PARTIAL: return "PartiallyFilled";
   case OS_FILLED: return "Filled";
@@ -95,7 +94,7 @@ json_t *sv_j_order(const sv_t *s, const sv_order_t *o, int ws) {
   put_s(j, "side", side_name(o->side));
   put_s(j, "isLeverage", s->spot ? "0" : "");
   put_i(j, "positionIdx", 0);
-  put_s(j, "orderStatus", status_name(s, o));
+  put_s(j, "orderStatus", sv_j_order_status(s, o));
   put_s(j, "createType", "CreateByUser");
   put_s(j, "cancelType", cancel_type(o));
   put_s(j, "rejectReason", reject_reason(o));
@@ -138,7 +137,7 @@ json_t *sv_j_order(const sv_t *s, const sv_order_t *o, int ws) {
   return j;
 }
 
-static const char *exec_type(int t) {
+const char *sv_j_exec_type(int t) {
   return t == SV_EX_BUST ? "BustTrade" : t == SV_EX_FUNDING ? "Funding" : "Trade";
 }
 
@@ -171,7 +170,7 @@ json_t *sv_j_exec(const sv_t *s, const sv_exec_t *e, int ws) {
     bb_json_put_price(j, "execPrice", sp, e->px);
   }
   bb_json_put_qty(j, "execQty", sp, e->qty);
-  put_s(j, "execType", exec_type(e->type));
+  put_s(j, "execType", sv_j_exec_type(e->type));
   put_money(j, "execValue", value);
   bb_json_put_ms(j, "execTime", e->ts);
   put_s(j, "feeCurrency", inst_fee_asset(&s->spec, e->side));
@@ -388,19 +387,19 @@ json_t *sv_j_instrument(const sv_t *s) {
   return j;
 }
 
-void sv_j_push_private(sv_t *s, unsigned topic, const char *name, json_t *items) {
-  json_t *j = json_object();
+void sv_j_push_private(sv_t *s, unsigned topic, const char *name, json_t *item) {
+  json_t *data = json_array(), *j = json_object();
   char id[32];
-  if (!j || !items) {
+  if (json_array_append_new(data, item) || !j) { /* takes item, also on failure */
+    json_decref(data);
     json_decref(j);
-    json_decref(items);
     return;
   }
   snprintf(id, sizeof id, "%" PRIu64, ++s->msg_id);
   put_s(j, "id", id);
   put_s(j, "topic", name);
   put_i(j, "creationTime", s->now_x / TS_NS_PER_MS);
-  json_object_set_new(j, "data", items);
+  json_object_set_new(j, "data", data);
   char *txt = json_dumps(j, JSON_COMPACT);
   json_decref(j);
   if (txt) sv_ws_broadcast(s, topic, txt, strlen(txt));

@@ -13,9 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../connectors/bybit/bb_json.h"
 #include "../connectors/bybit/bb_sign.h"
-#include "../core/fixed.h"
+#include "../core/clock.h"
 #include "../core/timefmt.h"
 #include "serve_int.h"
 
@@ -283,7 +282,7 @@ static void admin(sv_t *s, sv_conn_t *c, sv_reply_t *r) {
     } else if (a && !strcmp(a, "resume")) {
       s->paused = s->wait_sub = 0;
       s->step_left = s->step_until = 0;
-      s->anchor_mono = sv_mono_ns();
+      s->anchor_mono = clk_mono_ns();
       s->anchor_x = s->now_x;
     } else if (a && !strcmp(a, "step") && (n > 0 || until > 0)) {
       s->paused = 1;
@@ -325,7 +324,7 @@ void sv_rest_handle(sv_t *s, sv_conn_t *c, sv_reply_t *r) {
     return;
   }
   const route_t *rt = NULL;
-  for (size_t i = 0; i < sizeof ROUTES / sizeof ROUTES[0]; i++)
+  for (size_t i = 0; i < sizeof ROUTES / sizeof ROUTES[0] && !rt; i++)
     if (!strcmp(c->path, ROUTES[i].path)) rt = &ROUTES[i];
   if (!rt) {
     sv_reply_json(s, r, 10017, "Route not found", NULL);

@@ -204,10 +204,8 @@ static void cancel_all(sv_t *s, json_t *b, sv_reply_t *r) {
   for (size_t i = 0; i < n0; i++) was[i] = (uint8_t)sv_order_open(&s->ord[i]);
   if (sv_do_cancel_all(s) != LOB_OK) {
     free(was);
-    {
-      sv_reply_json(s, r, 10016, "Server error.", NULL);
-      return;
-    }
+    sv_reply_json(s, r, 10016, "Server error.", NULL);
+    return;
   }
   json_t *list = json_array();
   for (size_t i = 0; i < n0; i++)
@@ -222,6 +220,7 @@ static void cancel_all(sv_t *s, json_t *b, sv_reply_t *r) {
 
 typedef struct {
   long offset, limit, seen;
+  int64_t from_ms, to_ms; /* startTime / endTime (absent: unbounded) */
   json_t *list;
 } page_t;
 
@@ -232,19 +231,25 @@ static void page_init(page_t *p, const char *q, long def, long max) {
   if (p->offset < 0) p->offset = 0;
   if (p->limit <= 0) p->limit = def;
   if (p->limit > max) p->limit = max;
+  p->from_ms = sv_arg(q, "startTime", buf, sizeof buf)[0] ? atoll(buf) : INT64_MIN;
+  p->to_ms = sv_arg(q, "endTime", buf, sizeof buf)[0] ? atoll(buf) : INT64_MAX;
   p->seen = 0;
   p->list = json_array();
 }
 
-/* Offers one item, kept when its field equals want (want "": any); takes
- * the item either way. */
-static void page_offer(page_t *p, json_t *item, const char *field, const char *want) {
-  const char *v = json_string_value(json_object_get(item, field));
-  int match = !want[0] || (v && !strcmp(v, want));
-  if (match && p->seen >= p->offset && p->seen < p->offset + p->limit)
-    json_array_append_new(p->list, item);
-  else json_decref(item);
-  p->seen += match;
+/* Counts one item whose filter field reads have when it matches want
+ * (want "": any); 1 when it also falls on the page, so the caller adds it
+ * (the JSON of the items off the page is never made). */
+static int page_want(page_t *p, const char *have, const char *want) {
+  if (want[0] && strcmp(have, want)) return 0;
+  long i = p->seen++;
+  return i >= p->offset && i < p->offset + p->limit;
+}
+
+/* Exchange time ns within the page's startTime..endTime (ms, inclusive). */
+static int page_in_time(const page_t *p, int64_t ns) {
+  int64_t ms = ns / TS_NS_PER_MS;
+  return ms >= p->from_ms && ms <= p->to_ms;
 }
 
 /* The category and symbol of a GET; 1 when they are ours (else the reply
@@ -261,12 +266,9 @@ static json_t *page_result(sv_t *s, page_t *p) {
   return json_pack("{ssso ss}", "category", s->category, "list", p->list, "nextPageCursor", cur);
 }
 
-static int in_time(const char *q, int64_t ns) {
-  char a[32], b[32];
-  int64_t ms = ns / TS_NS_PER_MS;
-  sv_arg(q, "startTime", a, sizeof a);
-  sv_arg(q, "endTime", b, sizeof b);
-  return (!a[0] || ms >= atoll(a)) && (!b[0] || ms <= atoll(b));
+static void offer_order(sv_t *s, page_t *p, const sv_order_t *o, const char *status) {
+  if (page_want(p, sv_j_order_status(s, o), status))
+    json_array_append_new(p->list, sv_j_order(s, o, 0));
 }
 
 static void orders(sv_t *s, const char *q, int history, sv_reply_t *r) {
@@ -278,15 +280,16 @@ static void orders(sv_t *s, const char *q, int history, sv_reply_t *r) {
   int closed_only = history || atoi(sv_arg(q, "openOnly", oo, sizeof oo)) == 1;
   page_t p;
   page_init(&p, q, 20, 50);
-  for (size_t i = s->nord; i-- > 0;) {
-    const sv_order_t *o = &s->ord[i];
-    if (oid[0] || link[0]) {
-      /* One order asked by id: whatever its state (section 4). */
-      if ((oid[0] && strcmp(o->order_id, oid)) || (!oid[0] && strcmp(o->link_id, link))) continue;
-    } else if (closed_only == sv_order_open(o) || (history && !in_time(q, o->created))) {
-      continue;
+  if (oid[0] || link[0]) {
+    /* One order asked by id (orderId wins): whatever its state (section 4). */
+    const sv_order_t *o = sv_order_find(s, oid, link);
+    if (o) offer_order(s, &p, o, st);
+  } else {
+    for (size_t i = s->nord; i-- > 0;) {
+      const sv_order_t *o = &s->ord[i];
+      if (closed_only != sv_order_open(o) && (!history || page_in_time(&p, o->created)))
+        offer_order(s, &p, o, st);
     }
-    page_offer(&p, sv_j_order(s, o, 0), "orderStatus", st);
   }
   sv_reply_json(s, r, 0, "OK", page_result(s, &p));
 }
@@ -299,13 +302,16 @@ static void executions(sv_t *s, const char *q, sv_reply_t *r) {
   sv_arg(q, "execType", et, sizeof et);
   page_t p;
   page_init(&p, q, 50, 100);
-  for (size_t i = s->nex; i-- > 0;) {
+  /* By orderId and/or orderLinkId: the executions of that one order. */
+  int by_order = oid[0] || link[0];
+  const sv_order_t *o = by_order ? sv_order_find(s, oid, link) : NULL;
+  if (o && link[0] && strcmp(o->link_id, link)) o = NULL;
+  uint32_t want = o ? sv_order_index(s, o) : UINT32_MAX;
+  for (size_t i = by_order && !o ? 0 : s->nex; i-- > 0;) { /* no such order: none */
     const sv_exec_t *e = &s->ex[i];
-    const sv_order_t *o = e->order == UINT32_MAX ? NULL : &s->ord[e->order];
-    if ((oid[0] && (!o || strcmp(o->order_id, oid))) ||
-        (link[0] && (!o || strcmp(o->link_id, link))) || !in_time(q, e->ts))
-      continue;
-    page_offer(&p, sv_j_exec(s, e, 0), "execType", et);
+    if ((by_order && e->order != want) || !page_in_time(&p, e->ts)) continue;
+    if (page_want(&p, sv_j_exec_type(e->type), et))
+      json_array_append_new(p.list, sv_j_exec(s, e, 0));
   }
   sv_reply_json(s, r, 0, "OK", page_result(s, &p));
 }

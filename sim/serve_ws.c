@@ -29,15 +29,6 @@ static void send_json(sv_t *s, sv_conn_t *c, json_t *j, int stream) {
   free(t);
 }
 
-static void refresh_subscribed(sv_t *s) {
-  for (int d = 0; d < SV_NDEPTH; d++) s->pub[d].subscribed = sv_ws_wants(s, SV_T_BOOK0 << d);
-}
-
-void sv_ws_unsubscribe_all(sv_t *s, sv_conn_t *c) {
-  c->topics = 0;
-  refresh_subscribed(s);
-}
-
 /* --- orderbook ------------------------------------------------------------------------------ */
 
 static json_t *level_pair(const sv_t *s, int64_t px, int64_t qty) {
@@ -184,7 +175,7 @@ void sv_ws_publish(sv_t *s, int force) {
   if (!force && s->now_x < s->last_push_x + SV_BOOK_PUSH_NS) return;
   s->last_push_x = s->now_x;
   for (int d = 0; d < SV_NDEPTH; d++)
-    if (s->pub[d].subscribed) publish_depth(s, d);
+    if (sv_ws_wants(s, SV_T_BOOK0 << d)) publish_depth(s, d);
 }
 
 /* --- requests ------------------------------------------------------------------------------ */
@@ -243,30 +234,27 @@ static void subscribe(sv_t *s, sv_conn_t *c, const char *op, const char *req_id,
     unsigned b = t ? topic_bit(s, c, t) : 0;
     if (!b) {
       snprintf(msg, sizeof msg, "error:handler not found,topic:%.100s", t ? t : "?");
-      {
-        ack(s, c, op, req_id, 0, msg);
-        return;
-      }
+      ack(s, c, op, req_id, 0, msg);
+      return;
     }
     bits |= b;
   }
-  unsigned fresh = sub ? bits & ~c->topics : 0;
+  unsigned fresh = sub ? bits & ~c->topics : 0, before = s->wanted;
   c->topics = sub ? c->topics | bits : c->topics & ~bits;
+  sv_ws_refresh_wanted(s);
   ack(s, c, op, req_id, 1, s->spot && c->kind == SVC_WS_PUBLIC ? op : "");
   for (int d = 0; d < SV_NDEPTH; d++) {
     if (!(fresh & (SV_T_BOOK0 << d))) continue;
-    if (!s->pub[d].subscribed) {
+    if (!(before & (SV_T_BOOK0 << d))) {
       /* The first subscriber of this depth: the state starts from the book. */
       lob_status_t st;
       take_levels(s, d, NULL, NULL, &st);
       s->pub[d].u++;
-      s->pub[d].subscribed = 1;
     }
     char *t = snapshot_msg(s, d);
     if (t) sv_ws_queue(s, c, t, strlen(t), 1);
     free(t);
   }
-  refresh_subscribed(s);
   if (sub) s->wait_sub = 0; /* speed max: the replay may start */
 }
 

@@ -18,13 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
 
 #include "../../connectors/bybit/bb_sign.h"
+#include "../../core/clock.h"
 #include "../../sim/serve.h"
 #include "../support/testutil.h"
 
@@ -46,11 +46,7 @@ static inline void *tsv_thread(void *p) {
   return NULL;
 }
 
-static inline int64_t tsv_now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+static inline int64_t tsv_now_ms(void) { return clk_wall_ns() / 1000000; }
 
 /* The tests' server config: data file, speed, paused, the test keys, port 0
  * (and the instrument files of the tree). The caller may change it further. */
