@@ -55,17 +55,6 @@ static const char SCHEMA_V1[] =
     " id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, consistent INTEGER NOT NULL,"
     " report TEXT NOT NULL);";
 
-int jn__link_ok(const char *s) {
-  size_t n = 0;
-  for (; s && s[n]; n++) {
-    char c = s[n];
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-          c == '-' || c == '_'))
-      return 0;
-  }
-  return n >= 1 && n <= JN_LINK_MAX;
-}
-
 /* Steps an INSERT: a UNIQUE (or primary key) conflict is "already seen"
  * (*dup = 1), a foreign key one is an unknown order. */
 static lob_status_t step_insert(jn_t *j, sqlite3_stmt *q, const char *what, const char *link,
@@ -161,7 +150,7 @@ static int same_intent(const jn_order_t *o, const jn_intent_t *in) {
 
 lob_status_t jn_intent(jn_t *j, const jn_intent_t *in, int *dup, lob_err_t *err) {
   if (dup) *dup = 0;
-  if (!jn__link_ok(in->link_id))
+  if (!bb_link_id_ok(in->link_id))
     return lob_err_set(err, LOB_EINVAL,
                        "journal: orderLinkId '%.40s' is not 1..36 characters of [A-Za-z0-9_-]",
                        in->link_id ? in->link_id : "");
@@ -209,7 +198,7 @@ lob_status_t jn_intent(jn_t *j, const jn_intent_t *in, int *dup, lob_err_t *err)
 lob_status_t jn__event(jn_t *j, const char *link_id, const char *kind, const char *order_id,
                        int64_t code, const char *reason, const char *source, int64_t ts, int *dup,
                        lob_err_t *err) {
-  if (!jn__link_ok(link_id))
+  if (!bb_link_id_ok(link_id))
     return lob_err_set(err, LOB_EINVAL, "journal: %s: bad orderLinkId '%.40s'", kind,
                        link_id ? link_id : "");
   sqlite3_stmt *q = j->ins_event;
@@ -226,7 +215,7 @@ lob_status_t jn__event(jn_t *j, const char *link_id, const char *kind, const cha
 }
 
 lob_status_t jn__fill(jn_t *j, const jn_fill_t *f, const char *source, int *dup, lob_err_t *err) {
-  if (!f->exec_id || !f->exec_id[0] || f->qty <= 0 || f->price < 0 || !jn__link_ok(f->link_id))
+  if (!f->exec_id || !f->exec_id[0] || f->qty <= 0 || f->price < 0 || !bb_link_id_ok(f->link_id))
     return lob_err_set(err, LOB_EINVAL,
                        "journal: fill '%.64s' of '%.40s': needs an execId, a valid orderLinkId, "
                        "qty > 0 (got %lld) and price >= 0 (got %lld)",

@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 
+#include "../connectors/bybit/bb_rest.h"
 #include "../reports/sqldb.h"
 #include "journal.h"
 
@@ -26,7 +27,6 @@ lob_status_t jn__event(jn_t *j, const char *link_id, const char *kind, const cha
 /* A fills row with its source; *dup as jn_fill; LOB_ENOTFOUND as above. */
 lob_status_t jn__fill(jn_t *j, const jn_fill_t *f, const char *source, int *dup, lob_err_t *err);
 
-/* 1 when s is a valid orderLinkId (1..36 of [A-Za-z0-9_-]). */
-int jn__link_ok(const char *s);
+/* orderLinkIds are checked by the connector's rule (bb_link_id_ok). */
 
 #endif

@@ -81,7 +81,7 @@ static lob_status_t apply_fills(rec_t *r, lob_err_t *err) {
                          "price %lld not positive",
                          i, f->exec_id ? f->exec_id : "", (long long)f->qty, (long long)f->price);
     lob_err_t e2;
-    lob_status_t st = jn__link_ok(f->link_id) ? jn__fill(r->j, f, "recovery", &dup, &e2)
+    lob_status_t st = bb_link_id_ok(f->link_id) ? jn__fill(r->j, f, "recovery", &dup, &e2)
                                               : LOB_ENOTFOUND; /* funding, manual orders */
     if (st == LOB_ENOTFOUND) {
       r->out->fills_foreign++;
@@ -335,7 +335,7 @@ static lob_status_t run(rec_t *r, lob_err_t *err) {
     jn_order_t o;
     int64_t fresh = 0;
     lob_err_t e2;
-    lob_status_t s2 = jn__link_ok(x->link_id) ? jn_order(r->j, x->link_id, &o, &e2)
+    lob_status_t s2 = bb_link_id_ok(x->link_id) ? jn_order(r->j, x->link_id, &o, &e2)
                                               : LOB_ENOTFOUND;
     if (s2 == LOB_ENOTFOUND) {
       st = unknown(r, x, err);

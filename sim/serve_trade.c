@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../connectors/bybit/bb_json.h"
+#include "../connectors/bybit/bb_rest.h"
 #include "../core/timefmt.h"
 #include "serve_int.h"
 
@@ -49,15 +50,8 @@ static void reply_ids(sv_t *s, sv_reply_t *r, const sv_order_t *o) {
                 json_pack("{ssss}", "orderId", o->order_id, "orderLinkId", o->link_id));
 }
 
-static int link_ok(const char *l) {
-  size_t n = strlen(l);
-  if (n > 36) return 0;
-  for (; *l; l++)
-    if (!((*l >= 'A' && *l <= 'Z') || (*l >= 'a' && *l <= 'z') || (*l >= '0' && *l <= '9') ||
-          *l == '-' || *l == '_'))
-      return 0;
-  return 1;
-}
+/* An orderLinkId is optional here; given, it follows Bybit's rule. */
+static int link_ok(const char *l) { return !*l || bb_link_id_ok(l); }
 
 static void bad_param(sv_t *s, sv_reply_t *r, const lob_err_t *e) {
   char m[800];
