@@ -13,6 +13,11 @@ static params_kv_t *find(params_t *p, const char *key) {
   return NULL;
 }
 
+int params_line(const params_t *p, const char *key) {
+  const params_kv_t *kv = find((params_t *)p, key);
+  return kv ? kv->line : 0;
+}
+
 lob_status_t params_add(params_t *p, const char *key, const char *value, int line, lob_err_t *err) {
   if (find(p, key))
     return lob_err_set(err, LOB_ECONFIG, "%s:%d: [%s] key '%s' given twice", p->file, line,

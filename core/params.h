@@ -48,6 +48,8 @@ lob_status_t params_duration(params_t *p, const char *key, int64_t def, int64_t 
 lob_status_t params_bool(params_t *p, const char *key, int def, int *out, lob_err_t *err);
 /* The raw text (NULL when absent). */
 const char *params_str(params_t *p, const char *key, const char *def);
+/* The config line of key (0 when absent), for messages about its value. */
+int params_line(const params_t *p, const char *key);
 /* LOB_ECONFIG naming the first key no accessor asked for. */
 lob_status_t params_check_unused(const params_t *p, lob_err_t *err);
 

@@ -14,14 +14,8 @@
 #include "../../core/fixed.h"
 #include "risk_config.h"
 
-static int line_of(const params_t *p, const char *key) {
-  for (size_t i = 0; i < p->n; i++)
-    if (!strcmp(p->kv[i].key, key)) return p->kv[i].line;
-  return 0;
-}
-
 static lob_status_t bad(const params_t *p, const char *key, lob_err_t *err, const char *what) {
-  return lob_err_set(err, LOB_ECONFIG, "%s:%d: [%s] %s: %s", p->file, line_of(p, key), p->section,
+  return lob_err_set(err, LOB_ECONFIG, "%s:%d: [%s] %s: %s", p->file, params_line(p, key), p->section,
                      key, what);
 }
 
