@@ -267,7 +267,7 @@ static lob_status_t liq_fill(sx_t *x, sx_inst_t *in, sx_liq_rec_t *rec, int side
   u.fee = res.fee + res.liq_fee;
   u.realized_pnl = res.realized_pnl;
   u.position_after = res.position_after;
-  x->emit(x->ctx, &u);
+  sx_emit(x, &u);
   return LOB_OK;
 }
 
@@ -400,6 +400,38 @@ lob_status_t sx_on_market(sx_t *x, const ev_t *e) {
   if (!st) st = book_event(x, in, s, e->price, 0, e->exch_ts);
   if (st) return st;
   return x->filled ? sx_liq_check(x, e->exch_ts) : LOB_OK;
+}
+
+size_t sx_depth_run(sx_t *x, uint16_t inst, const ev_t *e, size_t n, int64_t *t, int64_t lim,
+                    lob_status_t *st) {
+  *st = LOB_OK;
+  sx_inst_t *in = sx_inst(x, inst);
+  if (!in || in->in_snapshot) return 0;
+  int64_t tt = *t, fund = x->fund_min;
+  uint64_t em = x->nemit;
+  size_t k = 0;
+  while (k < n) {
+    const ev_t *ev = &e[k];
+    int s = ev_side(ev);
+    int64_t ts = ev->exch_ts;
+    /* sx_on_market's short road, with the same tests, plus the engine's:
+     * a time that steps back (the engine clamps it) or passes lim. */
+    if (ev->kind != EV_DEPTH || s < 0 || (ev->flags & EVF_BATCH_END) || ts >= fund || ts < tt ||
+        ts > lim)
+      break;
+    tt = ts;
+    k++;
+    lob_status_t r = book_apply(in->book, ev);
+    if (!r) r = book_event(x, in, s, ev->price, 0, ts);
+    if (!r && x->filled) r = sx_liq_check(x, ts);
+    if (r) {
+      *st = r;
+      break;
+    }
+    if (x->nemit != em) break; /* an update went out: the engine takes over */
+  }
+  *t = tt;
+  return k;
 }
 
 __attribute__((noinline)) static lob_status_t on_market(sx_t *x, const ev_t *e) {

@@ -85,6 +85,7 @@ struct sx {
   size_t nfund, capfund;
   sx_stats_t st;
   int filled; /* a fill happened since the last liquidation check */
+  uint64_t nemit; /* updates emitted so far (sx_depth_run stops after one) */
   lob_err_t err;
 };
 
@@ -94,6 +95,11 @@ static inline int sx_six(int ord_side) { return ord_side == ORD_BUY ? BOOK_BID :
 static inline int sx_better(int s, int64_t a, int64_t b) { return s == BOOK_BID ? a > b : a < b; }
 
 sx_inst_t *sx_inst(sx_t *x, uint16_t inst);
+/* Every update leaves the venue through here. */
+static inline void sx_emit(sx_t *x, const ord_update_t *u) {
+  x->nemit++;
+  x->emit(x->ctx, u);
+}
 
 /* --- simexch_match.c ------------------------------------------------------- */
 /* Lots our takers took from book side s at px since its last book event. */

@@ -294,7 +294,7 @@ void sx_emit_order(sx_t *x, const sx_inst_t *in, const sx_ord_t *o, int reason, 
   upd_base(x, in, o, ts, &u);
   u.reason = (uint8_t)reason;
   u.rejected_op = (uint8_t)rejected_op;
-  x->emit(x->ctx, &u);
+  sx_emit(x, &u);
 }
 
 lob_status_t sx_end(sx_t *x, sx_inst_t *in, sx_ord_t *o, int status, int reason, int64_t ts) {
@@ -366,7 +366,7 @@ lob_status_t sx_fill(sx_t *x, sx_inst_t *in, sx_ord_t *o, int64_t px, int64_t q,
   u.last_qty = q;
   u.fee = res.fee;
   u.realized_pnl = res.realized_pnl;
-  x->emit(x->ctx, &u);
+  sx_emit(x, &u);
   return LOB_OK;
 }
 

@@ -15,7 +15,7 @@ static void reject_req(sx_t *x, const ord_req_t *r, int reason, int64_t ts) {
   u.exch_ts = ts;
   u.position_after = sx_pos_now(x, sx_inst(x, r->inst));
   x->st.rejected++;
-  x->emit(x->ctx, &u);
+  sx_emit(x, &u);
 }
 
 /* A refused cancel/amend of an order we do not know. */
@@ -25,7 +25,7 @@ static void reject_op(sx_t *x, uint16_t inst, uint64_t id, int op, int64_t ts) {
   u.position_after = sx_pos_now(x, sx_inst(x, inst));
   if (op == OP_CANCEL) x->st.cancel_rejected++;
   else x->st.amend_rejected++;
-  x->emit(x->ctx, &u);
+  sx_emit(x, &u);
 }
 
 /* The open order id of in: its container and index, or NULL. */

@@ -405,11 +405,83 @@ static int ties_first(const pick_t *best, const pick_t *second) {
   return before(&a, second);
 }
 
+/* A run of the exchange cursor from its head (due at t), for as long as
+ * its events are due by lim and nothing was scheduled. Plain depth updates
+ * take the venue's fast road (sx_depth_run) several at a time; the others,
+ * one at a time, the general one (exch_data). */
+static lob_status_t exch_run(eng_t *g, mkt_t *m, int64_t t, int64_t lim, uint64_t pushes) {
+  cur_t *c = &m->xc;
+  ven_t *v = &g->v[m->venue];
+  uint16_t inst = (uint16_t)(m - g->m);
+  lob_status_t st;
+  for (;;) {
+    uint64_t before = g->emitted;
+    size_t left = c->n - c->pos;
+    size_t k = sx_depth_run(v->sx, inst, c->head, left, &t, lim, &st);
+    if (k) {
+      g->events += k;
+      c->clock = t;
+      if (st != LOB_OK) return eng_fail(g, st, "simulated exchange failed on a market event");
+      /* The ledger is checked whenever the account may have changed. */
+      if (g->emitted != before && (st = check_venue(g, v)) != LOB_OK) return eng_fail(g, st, NULL);
+      c->pos += k - 1;
+      if ((st = cur_next(g, m, c)) != LOB_OK) return st;
+      if (g->scheduled != pushes || !c->head) return LOB_OK;
+      if (c->head->exch_ts > t) t = c->head->exch_ts; /* never back: the clock holds */
+      if (t > lim) return LOB_OK;
+      if (k == left) continue; /* the block ended, not the run */
+    }
+    c->clock = t;
+    g->events++;
+    if ((st = exch_data(g, m, c->head, t)) != LOB_OK) return st;
+    if ((st = cur_next(g, m, c)) != LOB_OK) return st;
+    if (g->scheduled != pushes || !c->head) return LOB_OK;
+    if (c->head->exch_ts > t) t = c->head->exch_ts;
+    if (t > lim) return LOB_OK;
+  }
+}
+
+/* A run of the local cursor, as exch_run: book levels that end no batch
+ * (nothing reads the book between batches) go to the strategy's book
+ * several at a time (book_apply_run); the rest one at a time (local_data). */
+static lob_status_t local_run(eng_t *g, mkt_t *m, int64_t t, int64_t lim, uint64_t pushes) {
+  cur_t *c = &m->lc;
+  lob_status_t st;
+  for (;;) {
+    /* Before the start of the window the strategy's start is due at the
+     * first event at or after it: the fast road stops short of it. */
+    int64_t rlim = lim;
+    if (!g->live && g->cfg->start <= rlim) rlim = g->cfg->start == INT64_MIN ? INT64_MIN : g->cfg->start - 1;
+    size_t left = c->n - c->pos;
+    size_t k = rlim > INT64_MIN ? book_apply_run(m->lbook, c->head, left, &t, rlim) : 0;
+    if (k) {
+      c->clock = t;
+      g->ctx.now = t;
+      c->pos += k - 1;
+      if ((st = cur_next(g, m, c)) != LOB_OK) return st;
+      /* Applying levels schedules nothing: only the end of the data or the
+       * time bound ends this run here. */
+      if (!c->head) return LOB_OK;
+      if (c->head->local_ts > t) t = c->head->local_ts;
+      if (t > lim) return LOB_OK;
+      if (k == left) continue;
+    }
+    c->clock = t;
+    g->ctx.now = t;
+    if (!g->live && t >= g->cfg->start) eng_go_live(g, t);
+    if ((st = local_data(g, m, c->head)) != LOB_OK) return st;
+    if ((st = cur_next(g, m, c)) != LOB_OK) return st;
+    if (g->scheduled != pushes || !c->head) return LOB_OK;
+    if (c->head->local_ts > t) t = c->head->local_ts;
+    if (t > lim) return LOB_OK;
+  }
+}
+
 /* One step: the earliest candidate; for a data cursor, a run of its events
  * for as long as each is still before every other candidate and nothing was
  * scheduled meanwhile (a strategy order or an exchange update ends the run,
  * so the order of engine.h holds exactly). The run's bound is worked out
- * once: its events may go up to time `lim`, and reach it only if `eq_ok`. */
+ * once: its events may go up to time `lim` (exch_run, local_run). */
 static lob_status_t step(eng_t *g, int *done) {
   pick_t best = {0}, second = {0}, p = {0};
   int have = 0, have2 = 0;
@@ -434,33 +506,13 @@ static lob_status_t step(eng_t *g, int *done) {
   int64_t lim = have2 ? second.time : INT64_MAX;
   int eq_ok = !have2 || ties_first(&best, &second);
   if (g->cfg->end < lim) lim = g->cfg->end, eq_ok = 1;
+  /* The last time the run may reach: lim itself only if eq_ok. */
+  if (!eq_ok) lim = lim == INT64_MIN ? lim : lim - 1;
   mkt_t *m = &g->m[best.market];
   uint64_t pushes = g->scheduled;
   int64_t t = best.time;
-  lob_status_t st;
-  if (best.src == 0) {
-    cur_t *c = &m->xc;
-    for (;;) {
-      c->clock = t;
-      g->events++;
-      if ((st = exch_data(g, m, c->head, t)) != LOB_OK) return st;
-      if ((st = cur_next(g, m, c)) != LOB_OK) return st;
-      if (g->scheduled != pushes || !c->head) return LOB_OK;
-      if (c->head->exch_ts > t) t = c->head->exch_ts; /* never back: the clock holds */
-      if (t > lim || (t == lim && !eq_ok)) return LOB_OK;
-    }
-  }
-  cur_t *c = &m->lc;
-  for (;;) {
-    c->clock = t;
-    g->ctx.now = t;
-    if (!g->live && t >= g->cfg->start) eng_go_live(g, t);
-    if ((st = local_data(g, m, c->head)) != LOB_OK) return st;
-    if ((st = cur_next(g, m, c)) != LOB_OK) return st;
-    if (g->scheduled != pushes || !c->head) return LOB_OK;
-    if (c->head->local_ts > t) t = c->head->local_ts;
-    if (t > lim || (t == lim && !eq_ok)) return LOB_OK;
-  }
+  if (best.src == 0) return exch_run(g, m, t, lim, pushes);
+  return local_run(g, m, t, lim, pushes);
 }
 
 lob_status_t eng_loop(eng_t *g) {

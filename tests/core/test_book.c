@@ -518,6 +518,82 @@ static void test_property(void **state) {
   }
 }
 
+/* book_apply_run against book_apply one event at a time: random runs of
+ * every kind (and malformed levels, batch ends, local times that step back),
+ * with random bounds. Where a run must stop is worked out here by the
+ * documented rule, written as a plain list of conditions. */
+static int run_takes(const ev_t *e, int64_t t, int64_t lim) {
+  int side_ok = (e->flags & EVF_SIDE_MASK) == EVF_BID || (e->flags & EVF_SIDE_MASK) == EVF_ASK;
+  int64_t ts = e->local_ts > t ? e->local_ts : t;
+  return (e->kind == EV_DEPTH || e->kind == EV_SNAPSHOT) && side_ok && !(e->flags & EVF_BATCH_END) &&
+         e->price > 0 && e->qty >= 0 && ts <= lim;
+}
+
+static void same_books(const book_t *a, const book_t *b) {
+  static book_level_t la[4096], lb[4096];
+  for (int side = 0; side < 2; side++) {
+    size_t na = book_depth(a, side, la, 4096), nb = book_depth(b, side, lb, 4096);
+    assert_int_equal(na, nb);
+    for (size_t i = 0; i < na; i++) {
+      assert_int_equal(la[i].px, lb[i].px);
+      assert_int_equal(la[i].qty, lb[i].qty);
+    }
+  }
+}
+
+static void test_apply_run(void **state) {
+  (void)state;
+  enum { N = 400 };
+  static ev_t evs[N];
+  xs_state = 77;
+  for (int round = 0; round < 300; round++) {
+    book_t *fast = mk(), *ref = mk();
+    int64_t lt = 1000;
+    for (int i = 0; i < N; i++) {
+      uint64_t r = xs() % 100;
+      int kind = r < 70 ? EV_DEPTH : r < 80 ? EV_SNAPSHOT : r < 85 ? EV_BBO : r < 87 ? EV_CLEAR : EV_TRADE;
+      uint8_t fl = (xs() & 1) ? EVF_BID : EVF_ASK;
+      if (xs() % 50 == 0) fl = 0;                 /* no side: malformed level */
+      if (xs() % 40 == 0) fl |= EVF_BATCH_END;
+      int64_t px = fl & EVF_BID ? xs_in(990, 1000) : xs_in(1001, 1011);
+      if (xs() % 60 == 0) px = -px;               /* malformed price */
+      int64_t q = xs() % 5 ? xs_in(0, 50) : 0;
+      if (xs() % 80 == 0) q = -1;                 /* malformed quantity */
+      lt += xs() % 10 ? (int64_t)xs_in(0, 3) : -(int64_t)xs_in(1, 5); /* now and then back */
+      evs[i] = ev(kind, fl, px, q);
+      evs[i].local_ts = lt;
+    }
+    int64_t t = 0;
+    size_t pos = 0;
+    while (pos < N) {
+      int64_t lim = t + xs_in(0, 200), t_fast = t, t_ref = t;
+      size_t want = 0;
+      while (pos + want < N && run_takes(&evs[pos + want], t_ref, lim)) {
+        if (evs[pos + want].local_ts > t_ref) t_ref = evs[pos + want].local_ts;
+        assert_int_equal(book_apply(ref, &evs[pos + want]), LOB_OK);
+        want++;
+      }
+      size_t got = book_apply_run(fast, &evs[pos], N - pos, &t_fast, lim);
+      assert_int_equal(got, want);
+      assert_int_equal(t_fast, t_ref);
+      same_books(fast, ref);
+      pos += got;
+      t = t_fast;
+      if (pos < N && !run_takes(&evs[pos], t, lim)) {
+        /* the caller's one-event road: apply it to both (a malformed one
+         * is refused by both alike) */
+        lob_status_t a = book_apply(fast, &evs[pos]), b = book_apply(ref, &evs[pos]);
+        assert_int_equal(a, b);
+        if (evs[pos].local_ts > t) t = evs[pos].local_ts;
+        pos++;
+      }
+    }
+    same_books(fast, ref);
+    book_destroy(&fast);
+    book_destroy(&ref);
+  }
+}
+
 /* Replays the real Binance USD-M BTCUSDT Tardis file (SOURCES.md) and checks
  * the final book against values computed by a Python dict replay of the same
  * file (Decimal prices x10, amounts x1000; a run of is_snapshot=true rows
@@ -614,6 +690,7 @@ int main(void) {
       cmocka_unit_test(test_apply),
       cmocka_unit_test(test_extreme_prices),
       cmocka_unit_test(test_property),
+      cmocka_unit_test(test_apply_run),
       cmocka_unit_test(test_real_replay),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -173,9 +173,142 @@ static void test_property(void **state) {
           (unsigned long long)spot_tot.fills, (unsigned long long)spot_tot.rejected);
 }
 
+/* ---- sx_depth_run against sx_on_market --------------------------------------------------- */
+
+/* Feeds e[0..n) to b the engine's way: runs of plain depth updates through
+ * sx_depth_run, everything else (and whatever a run stops at) through
+ * sx_on_market; lim bounds the runs as the engine's next candidate would. */
+static void feed_runs(fx_t *b, const ev_t *e, size_t n, int64_t *clock, uint64_t *s) {
+  size_t i = 0;
+  while (i < n) {
+    int64_t lim = rnd(s, 4) ? INT64_MAX : *clock + rnd(s, 40);
+    lob_status_t st;
+    size_t k = sx_depth_run(b->x, 0, &e[i], n - i, clock, lim, &st);
+    assert_int_equal(st, LOB_OK);
+    if (k) {
+      assert_true(*clock <= lim);
+      i += k;
+      continue;
+    }
+    assert_int_equal(sx_on_market(b->x, &e[i]), LOB_OK);
+    if (e[i].exch_ts > *clock) *clock = e[i].exch_ts;
+    i++;
+  }
+}
+
+static void same_updates(const fx_t *a, const fx_t *b) {
+  assert_int_equal(a->n, b->n);
+  for (size_t i = 0; i < a->n; i++) {
+    const ord_update_t *x = &a->u[i], *y = &b->u[i];
+    assert_int_equal(x->id, y->id);
+    assert_int_equal(x->status, y->status);
+    assert_int_equal(x->reason, y->reason);
+    assert_int_equal(x->exch_ts, y->exch_ts);
+    assert_int_equal(x->last_px, y->last_px);
+    assert_int_equal(x->last_qty, y->last_qty);
+    assert_int_equal(x->cum_qty, y->cum_qty);
+    assert_int_equal(x->leaves_qty, y->leaves_qty);
+    assert_int_equal(x->fee, y->fee);
+    assert_int_equal(x->realized_pnl, y->realized_pnl);
+    assert_int_equal(x->position_after, y->position_after);
+  }
+}
+
+/* Two venues with the same set-up see the same random tape: one event by
+ * event through sx_on_market, the other through the engine's fast road.
+ * Batches of depth updates (one batch end each), trades, marks, funding,
+ * snapshots, exchange times that step back now and then, and our orders
+ * resting near the touch (so queues advance and crossings fill): every
+ * emitted update and the accounts must be the same. */
+static void test_depth_run_same(void **state) {
+  (void)state;
+  size_t runs = 0;
+  for (uint64_t seed = 1; seed <= 6; seed++) {
+    opt_t o = {.q = (q_kind_t)(seed % 4), .qn = 2.0, .consumption = (int)(seed % 2), .keep_fees = 1,
+               .lev = 10000, .liq_fee = 50000, .usdt = 60 * U};
+    fx_t *a = mkfx(&o), *b = mkfx(&o);
+    uint64_t s = seed * 7919 + 3;
+    int64_t mid = 200000, ts = 1, clock = INT64_MIN, next_id = 1;
+    ev_t batch[64];
+    for (int step = 0; step < 3000; step++) {
+      size_t n = 0;
+      int64_t r = rnd(&s, 100);
+      if (r < 80) {
+        size_t len = 1 + (size_t)rnd(&s, 40);
+        if (rnd(&s, 10) == 0) mid += rnd(&s, 9) - 4;
+        for (; n < len; n++) {
+          ev_t *e = &batch[n];
+          memset(e, 0, sizeof *e);
+          ts += rnd(&s, 8) == 0 ? -rnd(&s, 3) : rnd(&s, 3); /* now and then back */
+          e->exch_ts = e->local_ts = ts;
+          int side = (int)rnd(&s, 2);
+          e->kind = rnd(&s, 50) ? EV_DEPTH : EV_TRADE;
+          e->flags = side ? EVF_ASK : EVF_BID;
+          /* now and then through the other side: crossings fill our orders */
+          int64_t off = rnd(&s, 12) == 0 ? -rnd(&s, 3) : 1 + rnd(&s, 6);
+          e->price = side ? mid + off : mid - off;
+          e->qty = rnd(&s, 4) == 0 ? 0 : 1 + rnd(&s, 40);
+        }
+        batch[n - 1].flags |= EVF_BATCH_END;
+      } else if (r < 85) {
+        memset(&batch[0], 0, sizeof batch[0]);
+        batch[0].exch_ts = batch[0].local_ts = ++ts;
+        batch[0].kind = EV_MARK_PRICE;
+        batch[0].flags = EVF_BATCH_END;
+        batch[0].price = (mid + rnd(&s, 21) - 10) * 1000000LL;
+        n = 1;
+      } else if (r < 86) {
+        memset(&batch[0], 0, sizeof batch[0]);
+        batch[0].exch_ts = batch[0].local_ts = ++ts;
+        batch[0].kind = EV_FUNDING;
+        batch[0].flags = EVF_BATCH_END;
+        batch[0].price = (rnd(&s, 201) - 100) * 10000000000000LL;
+        batch[0].qty = ts + 20 + rnd(&s, 200);
+        n = 1;
+      } else {
+        ord_req_t q;
+        memset(&q, 0, sizeof q);
+        q.id = (uint64_t)next_id++;
+        q.side = (uint8_t)(1 + rnd(&s, 2));
+        q.type = ORD_LIMIT;
+        q.tif = TIF_GTC;
+        q.price = q.side == ORD_BUY ? mid - rnd(&s, 4) : mid + rnd(&s, 4);
+        q.qty = 1 + rnd(&s, 20);
+        if (rnd(&s, 3) == 0) {
+          assert_int_equal(sx_on_cancel_all(a->x, 0, ts), LOB_OK);
+          assert_int_equal(sx_on_cancel_all(b->x, 0, ts), LOB_OK);
+        }
+        assert_int_equal(sx_on_new(a->x, &q, ts), LOB_OK);
+        assert_int_equal(sx_on_new(b->x, &q, ts), LOB_OK);
+        same_updates(a, b);
+        continue;
+      }
+      for (size_t i = 0; i < n; i++) assert_int_equal(sx_on_market(a->x, &batch[i]), LOB_OK);
+      feed_runs(b, batch, n, &clock, &s);
+      same_updates(a, b);
+      ok(a);
+      ok(b);
+      runs += a->n;
+      a->n = b->n = 0;
+    }
+    for (size_t i = 0; i < acct_asset_count(a->a); i++) {
+      acct_asset_view_t va, vb;
+      acct_asset_view(a->a, (int)i, &va);
+      acct_asset_view(b->a, (int)i, &vb);
+      assert_int_equal(va.total, vb.total);
+      assert_int_equal(va.locked, vb.locked);
+    }
+    assert_int_equal(acct_pos_size(a->a, 0), acct_pos_size(b->a, 0));
+    freefx(a);
+    freefx(b);
+  }
+  assert_true(runs > 1000); /* the tapes made the venues emit (fills, ends) */
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_property),
+      cmocka_unit_test(test_depth_run_same),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
