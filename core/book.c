@@ -454,16 +454,12 @@ size_t book_apply_run(book_t *b, const ev_t *e, size_t n, int64_t *t, int64_t li
   size_t k = 0;
   for (; k < n; k++) {
     const ev_t *x = &e[k];
-    unsigned f = x->flags & EVF_SIDE_MASK;
-    /* Only the plain case: a level of a depth update or snapshot, valid, not
-     * ending its batch. Anything else is the caller's one-event road (which
-     * also reports a malformed event). */
-    if ((x->kind != EV_DEPTH && x->kind != EV_SNAPSHOT) | (f - 1u > 1u) |
-        ((x->flags & EVF_BATCH_END) != 0) | (x->price <= 0) | (x->qty < 0))
-      break;
+    /* Only a plain level (EVF_PLAIN: a valid depth update) that ends no
+     * batch; anything else is the caller's one-event road. */
+    if ((x->flags & (EVF_PLAIN | EVF_BATCH_END)) != EVF_PLAIN) break;
     int64_t ts = x->local_ts > tt ? x->local_ts : tt;
     if (ts > lim) break;
-    unsigned s = f >> 1;
+    unsigned s = (x->flags >> 1) & 1u; /* one side bit: EVF_ASK gives 1 */
     if (set_key(&b->s[s], to_key((int)s, x->price), x->qty) != LOB_OK) break; /* out of memory: unchanged */
     tt = ts;
   }

@@ -49,8 +49,8 @@ lob_status_t book_set_best(book_t *b, int side, int64_t px, int64_t qty);
 lob_status_t book_apply(book_t *b, const ev_t *e);
 
 /* The strategy side's fast road (sim/engine.c): applies e[0], e[1], ... for
- * as long as each is a valid EV_DEPTH or EV_SNAPSHOT level that does not end
- * its batch and whose local time, never going back from *t, is at most
+ * as long as each is a plain depth update (EVF_PLAIN, event.h) that does not
+ * end its batch and whose local time, never going back from *t, is at most
  * lim. Sets *t to the local time reached and returns how many were applied;
  * the event it stopped at is untouched (the caller's general road applies
  * it, and reports it if it is malformed). */

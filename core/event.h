@@ -51,6 +51,13 @@ typedef enum {
 #define EVF_ASK 0x02       /* book side ask; trade/liquidation: sell side */
 #define EVF_SIDE_MASK 0x03 /* neither bit on a trade: aggressor unknown */
 #define EVF_BATCH_END 0x04
+/* Not data: set by ev_mark_plain on an EV_DEPTH level with exactly one
+ * side bit, price > 0 and qty >= 0, so the engine's fast roads (book.h
+ * book_apply_run, simexch.h sx_depth_run) test one bit where they would
+ * test five fields. Only the engine's block decoder (sim/blkring.c) sets
+ * it, on every event it hands out; an event without it takes the general
+ * road. */
+#define EVF_PLAIN 0x08
 
 typedef struct {
   int64_t exch_ts;  /* exchange time, ns since epoch UTC */
@@ -69,6 +76,13 @@ _Static_assert(sizeof(ev_t) == 48, "ev_t is a 48-byte record");
 /* Book side of an event: 0 bid, 1 ask, -1 none. */
 static inline int ev_side(const ev_t *e) {
   return (e->flags & EVF_BID) ? 0 : (e->flags & EVF_ASK) ? 1 : -1;
+}
+
+/* Sets or clears EVF_PLAIN from the event's fields (see EVF_PLAIN). */
+static inline void ev_mark_plain(ev_t *e) {
+  unsigned f = e->flags & EVF_SIDE_MASK;
+  int plain = e->kind == EV_DEPTH && (f == EVF_BID || f == EVF_ASK) && e->price > 0 && e->qty >= 0;
+  e->flags = (uint8_t)((e->flags & ~EVF_PLAIN) | (plain ? EVF_PLAIN : 0));
 }
 
 /* 1 for the kinds that change an L2 book (clear, snapshot, depth, bbo). */

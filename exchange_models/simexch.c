@@ -412,13 +412,13 @@ size_t sx_depth_run(sx_t *x, uint16_t inst, const ev_t *e, size_t n, int64_t *t,
   size_t k = 0;
   while (k < n) {
     const ev_t *ev = &e[k];
-    int s = ev_side(ev);
     int64_t ts = ev->exch_ts;
-    /* sx_on_market's short road, with the same tests, plus the engine's:
-     * a time that steps back (the engine clamps it) or passes lim. */
-    if (ev->kind != EV_DEPTH || s < 0 || (ev->flags & EVF_BATCH_END) || ts >= fund || ts < tt ||
-        ts > lim)
+    /* sx_on_market's short road (a plain depth update, EVF_PLAIN, inside a
+     * batch, no funding due), plus the engine's tests: a time that steps
+     * back (the engine clamps it) or passes lim. */
+    if ((ev->flags & (EVF_PLAIN | EVF_BATCH_END)) != EVF_PLAIN || ts >= fund || ts < tt || ts > lim)
       break;
+    int s = (ev->flags >> 1) & 1; /* one side bit: EVF_ASK gives BOOK_ASK */
     tt = ts;
     k++;
     lob_status_t r = book_apply(in->book, ev);

@@ -62,6 +62,9 @@ static void *decoder(void *arg) {
     }
     if (it.st == LOB_OK)
       it.st = lobf_next_block_into(b->r, it.buf.ev, it.buf.cap, &it.buf.n, &it.err);
+    /* Marked here, on this thread, once for both of the engine's sides. */
+    if (it.st == LOB_OK)
+      for (size_t i = 0; i < it.buf.n; i++) ev_mark_plain(&it.buf.ev[i]);
     pthread_mutex_lock(&b->mu);
     b->q[(b->qhead + b->qn) % AHEAD] = it;
     b->qn++;

@@ -250,6 +250,7 @@ static void test_depth_run_same(void **state) {
           e->qty = rnd(&s, 4) == 0 ? 0 : 1 + rnd(&s, 40);
         }
         batch[n - 1].flags |= EVF_BATCH_END;
+        for (size_t i = 0; i < n; i++) ev_mark_plain(&batch[i]); /* as the engine's decoder does */
       } else if (r < 85) {
         memset(&batch[0], 0, sizeof batch[0]);
         batch[0].exch_ts = batch[0].local_ts = ++ts;
