@@ -449,6 +449,11 @@ lob_status_t book_apply(book_t *b, const ev_t *e) {
   }
 }
 
+lob_status_t book_apply_plain(book_t *b, const ev_t *e) {
+  unsigned s = (e->flags >> 1) & 1u; /* one side bit: EVF_ASK gives 1 */
+  return set_key(&b->s[s], to_key((int)s, e->price), e->qty);
+}
+
 size_t book_apply_run(book_t *b, const ev_t *e, size_t n, int64_t *t, int64_t lim) {
   int64_t tt = *t;
   size_t k = 0;

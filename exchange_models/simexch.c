@@ -421,7 +421,7 @@ size_t sx_depth_run(sx_t *x, uint16_t inst, const ev_t *e, size_t n, int64_t *t,
     int s = (ev->flags >> 1) & 1; /* one side bit: EVF_ASK gives BOOK_ASK */
     tt = ts;
     k++;
-    lob_status_t r = book_apply(in->book, ev);
+    lob_status_t r = book_apply_plain(in->book, ev);
     if (!r) r = book_event(x, in, s, ev->price, 0, ts);
     if (!r && x->filled) r = sx_liq_check(x, ts);
     if (r) {

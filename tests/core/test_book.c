@@ -592,6 +592,17 @@ static void test_apply_run(void **state) {
       }
     }
     same_books(fast, ref);
+    /* book_apply_plain on every marked event, book_apply on the others,
+     * gives the same book as book_apply on all */
+    book_t *plain = mk();
+    book_clear(ref);
+    for (size_t i = 0; i < N; i++) {
+      lob_status_t a = book_apply(ref, &evs[i]);
+      lob_status_t b = evs[i].flags & EVF_PLAIN ? book_apply_plain(plain, &evs[i]) : book_apply(plain, &evs[i]);
+      assert_int_equal(a, b);
+    }
+    same_books(plain, ref);
+    book_destroy(&plain);
     book_destroy(&fast);
     book_destroy(&ref);
   }
