@@ -208,69 +208,160 @@ static const char DIG2[200] = {
     '8','0','8','1','8','2','8','3','8','4','8','5','8','6','8','7','8','8','8','9',
     '9','0','9','1','9','2','9','3','9','4','9','5','9','6','9','7','9','8','9','9'};
 
-/* Writes exactly nd digits of x (x < 10^nd) ending just before p. */
-static char *put_digits(char *p, uint64_t x, int nd) {
-  for (; nd >= 2; nd -= 2) {
-    unsigned d = (unsigned)(x % 100);
-    x /= 100;
-    p -= 2;
-    memcpy(p, DIG2 + 2 * d, 2);
+/* 10^0 .. 10^19 (10^19 still fits 64 bits). */
+static const uint64_t P10U[20] = {
+    1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL, 100000000ULL,
+    1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+    100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL, 100000000000000000ULL,
+    1000000000000000000ULL, 10000000000000000000ULL};
+#define E9 1000000000ULL
+#define E18 1000000000000000000ULL
+
+/* The number of decimal digits of x (1 for 0), without a loop: a value of
+ * b bits has t = floor(b x log10 2) digits or one more (1233 / 4096 is
+ * log10 2 from below, close enough for b <= 64), and one comparison tells
+ * which. (x | 1) counts 0 as one digit and changes no other count (10^t is
+ * even for t >= 1). */
+static inline int ndigits(uint64_t x) {
+  int b = 64 - __builtin_clzll(x | 1);
+  int t = (b * 1233) >> 12;
+  return t + ((x | 1) >= P10U[t]);
+}
+
+/* Always inlined: where n is a constant (the fraction of a given scale, the
+ * 9-digit pieces) the compiler then drops the branches on n. */
+#define FX_INLINE static inline __attribute__((always_inline))
+
+/* ceil(2^64 / 10^n) for n = 1..9. */
+static const uint64_t FRAC[10] = {
+    0, 1844674407370955162ULL, 184467440737095517ULL, 18446744073709552ULL, 1844674407370956ULL,
+    184467440737096ULL, 18446744073710ULL, 1844674407371ULL, 184467440738ULL, 18446744074ULL};
+
+/* Writes exactly n digits of u (1 <= n <= 9, u < 10^n) at p, first digit
+ * first, with one multiplication per two digits and no division.
+ * t = u x FRAC[n] is 2^64 (u / 10^n + e): u / 10^n as a 64-bit binary
+ * fraction, too large by e < u / 2^64 < 10^-n (as 10^2n <= 2^64) and never
+ * too small; u / 10^n <= 1 - 10^-n, so t fits. Multiplying t by 100 (or 10)
+ * in 128 bits lifts the next digits above bit 64 and keeps the rest below
+ * it exactly, so after j digits the low 64 bits hold 2^64 (r + 10^j e),
+ * with r = (u mod 10^(n-j)) / 10^(n-j), a multiple of 10^(j-n) below 1:
+ * as 10^j e < 10^(j-n), the error never carries into a digit. */
+FX_INLINE char *put_n(char *p, uint64_t u, int n) {
+  uint64_t t = u * FRAC[n];
+  unsigned __int128 r;
+  if (n & 1) {
+    r = (unsigned __int128)t * 10;
+    *p++ = (char)('0' + (unsigned)(r >> 64));
+    t = (uint64_t)r;
   }
-  if (nd) *--p = (char)('0' + x % 10);
+  /* Unrolled: a loop's count and branch cost as much as the digits. */
+#define FX_PAIR(at)                                                \
+  r = (unsigned __int128)t * 100;                                  \
+  memcpy(p + (at), DIG2 + 2 * (size_t)(uint64_t)(r >> 64), 2);    \
+  t = (uint64_t)r;
+  switch (n >> 1) {
+  case 4:
+    FX_PAIR(0) FX_PAIR(2) FX_PAIR(4) FX_PAIR(6) return p + 8;
+  case 3:
+    FX_PAIR(0) FX_PAIR(2) FX_PAIR(4) return p + 6;
+  case 2:
+    FX_PAIR(0) FX_PAIR(2) return p + 4;
+  case 1:
+    FX_PAIR(0) return p + 2;
+  }
+#undef FX_PAIR
   return p;
 }
 
-char *fx_put_uint(char *p, uint64_t x) {
-  while (x >= 100) {
-    unsigned d = (unsigned)(x % 100);
-    x /= 100;
-    p -= 2;
-    memcpy(p, DIG2 + 2 * d, 2);
-  }
-  if (x >= 10) {
-    p -= 2;
-    memcpy(p, DIG2 + 2 * x, 2);
+/* Exactly n digits of x (1 <= n <= 18, x < 10^n): in 9-digit pieces. */
+FX_INLINE char *put_exact(char *p, uint64_t x, int n) {
+  if (n <= 9) return put_n(p, x, n);
+  p = put_n(p, x / E9, n - 9);
+  return put_n(p, x % E9, 9);
+}
+
+/* The digits of x, forward; the count is known first, so the text lands
+ * in place with no temporary to copy. */
+static inline char *put_u64(char *p, uint64_t x) {
+  int n = ndigits(x);
+  if (n <= 18) return put_exact(p, x, n);
+  /* 19 or 20 digits (timestamps in ns): a lead of 1 to 18, then 18. */
+  uint64_t lead = x / E18;
+  if (lead < 10) {
+    *p++ = (char)('0' + lead);
   } else {
-    *--p = (char)('0' + x);
+    memcpy(p, DIG2 + 2 * lead, 2);
+    p += 2;
   }
+  return put_exact(p, x % E18, 18);
+}
+
+char *fx_put_uint(char *end, uint64_t x) {
+  char *p = end - ndigits(x);
+  put_u64(p, x);
   return p;
+}
+
+char *fx_put_u64(char *p, uint64_t x) { return put_u64(p, x); }
+
+/* Most sizes and fees are below 1 and most prices have a few digits: a
+ * lone digit skips the digit count. */
+FX_INLINE char *put_int_part(char *p, uint64_t ip) {
+  if (ip < 10) {
+    *p = (char)('0' + ip);
+    return p + 1;
+  }
+  return put_u64(p, ip);
+}
+
+char *fx_put_fixed(char *p, int64_t v, int scale) {
+  uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+  *p = '-';
+  p += v < 0;
+  if (m == 0) {
+    /* Most cells of orders.csv are zeros (no fill yet, no fee): one
+     * fixed-size copy, of which 1 or scale + 2 bytes are kept. */
+    memcpy(p, "0.000000000000000000", 20);
+    return p + (scale > 0 && scale <= FX_MAX_SCALE ? scale + 2 : 1);
+  }
+  /* A constant divisor per scale (a multiplication, not a division), and
+   * the fraction's digits written for that scale. */
+  switch (scale) {
+#define FX_SPLIT(k)                  \
+  case k:                            \
+    p = put_int_part(p, m / P10U[k]); \
+    *p = '.';                        \
+    return put_exact(p + 1, m % P10U[k], k);
+    FX_SPLIT(1) FX_SPLIT(2) FX_SPLIT(3) FX_SPLIT(4) FX_SPLIT(5) FX_SPLIT(6)
+    FX_SPLIT(7) FX_SPLIT(8) FX_SPLIT(9) FX_SPLIT(10) FX_SPLIT(11) FX_SPLIT(12)
+    FX_SPLIT(13) FX_SPLIT(14) FX_SPLIT(15) FX_SPLIT(16) FX_SPLIT(17) FX_SPLIT(18)
+#undef FX_SPLIT
+  default:
+    return put_u64(p, m);
+  }
 }
 
 size_t fx_format(int64_t v, int scale, int min_decimals, char *buf, size_t cap) {
-  char tmp[48];
-  char *end = tmp + sizeof tmp;
-  char *p = end;
-  uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
   if (scale < 0 || scale > FX_MAX_SCALE) return 0;
   if (min_decimals > scale) min_decimals = scale;
   if (min_decimals < 0) min_decimals = 0;
-  /* The run files write a few values per order at scale 1-8: the common
-   * scales divide by a constant (a multiply) instead of a division. */
-  uint64_t ip, fp;
-  switch (scale) {
-  case 0: ip = m, fp = 0; break;
-  case 1: ip = m / 10, fp = m % 10; break;
-  case 2: ip = m / 100, fp = m % 100; break;
-  case 3: ip = m / 1000, fp = m % 1000; break;
-  case 8: ip = m / 100000000, fp = m % 100000000; break;
-  default: ip = m / (uint64_t)fx_pow10[scale], fp = m % (uint64_t)fx_pow10[scale]; break;
+  /* Straight into buf when the longest text fits, else through tmp. */
+  char tmp[FX_FIXED_MAX];
+  char *dst = cap > FX_FIXED_MAX ? buf : tmp;
+  char *e = fx_put_fixed(dst, v, scale);
+  /* Fraction zeros trimmed down to min_decimals, and the '.' with them
+   * when none is left. */
+  if (min_decimals < scale) {
+    int nd = scale;
+    while (nd > min_decimals && e[-1] == '0') e--, nd--;
+    if (nd == 0) e--;
   }
-  /* Fraction digits, trimmed. */
-  int nd = scale;
-  while (nd > min_decimals && fp % 10 == 0) {
-    fp /= 10;
-    nd--;
-  }
-  p = put_digits(p, fp, nd);
-  if (nd > 0) *--p = '.';
-  p = fx_put_uint(p, ip);
-  if (v < 0) *--p = '-';
-  size_t len = (size_t)(end - p);
+  size_t len = (size_t)(e - dst);
   if (len + 1 > cap) {
     if (cap) buf[0] = '\0';
     return 0;
   }
-  memcpy(buf, p, len);
+  if (dst != buf) memcpy(buf, dst, len);
   buf[len] = '\0';
   return len;
 }

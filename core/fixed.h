@@ -85,6 +85,21 @@ static inline lob_status_t fx__div_round64(int64_t n, int64_t d, int64_t *out) {
  * before `end`, and returns where they start: no NUL, at most 20 bytes. */
 char *fx_put_uint(char *end, uint64_t x);
 
+/* The longest text fx_put_fixed writes: "-9.223372036854775808" (INT64_MIN
+ * at scale 18; at scale 0 it is 20 bytes, a sign and 19 digits). */
+#define FX_FIXED_MAX 21
+
+/* Writers that build long lines (the run's CSV files) put values straight
+ * into their buffer: no NUL, no capacity check (p must have room), and the
+ * end of the text is returned.
+ * fx_put_fixed: v x 10^-scale with exactly `scale` decimals, the same text
+ * as fx_format(v, scale, scale, ...); at most FX_FIXED_MAX bytes.
+ * 0 <= scale <= FX_MAX_SCALE (not checked). A scale of 0 writes an integer.
+ * Bytes after the returned end, within the FX_FIXED_MAX, may be written.
+ * fx_put_u64: the decimal digits of x, at most 20 bytes. */
+char *fx_put_fixed(char *p, int64_t v, int scale);
+char *fx_put_u64(char *p, uint64_t x);
+
 /* out = a x b / d, rounded half away from zero (in 64 bits when a x b
  * fits, else in 128). LOB_EINVAL when d == 0, LOB_EOVERFLOW when the result
  * does not fit int64. */

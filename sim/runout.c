@@ -23,6 +23,7 @@ enum { F_ORDERS, F_FILLS, F_EQUITY, F_RISK, F_N, F_DIGESTED = F_RISK };
 
 #define CHUNK_BYTES (256 * 1024)
 #define NCHUNK 4
+#define OUT_BYTES (64 * 1024) /* a file's formatted rows between writes */
 
 enum { R_ORDER = 1, R_FILL = 2, R_TEXT = 3 };
 
@@ -43,6 +44,16 @@ typedef struct {
   unsigned char b[CHUNK_BYTES];
 } chunk_t;
 
+/* A name written in every row (side, status, reason, liquidity), padded so
+ * that a row copies it with one fixed-size memcpy and no strlen. `full`:
+ * a name too long for the pad (none today), copied byte by byte. */
+#define NAME_PAD 32
+typedef struct {
+  char s[NAME_PAD];
+  uint8_t n;
+  const char *full;
+} name_t;
+
 struct ro {
   FILE *f[F_N];
   EVP_MD_CTX *h[F_N];
@@ -57,6 +68,9 @@ struct ro {
   chunk_t *free_[NCHUNK];
   size_t nfree;
   chunk_t *cur; /* the engine's chunk being filled */
+  char *out[F_N]; /* the writer's formatted rows not yet written, per file */
+  size_t nout[F_N];
+  name_t side[256], status[256], reason[256]; /* by the uint8_t in ord_update_t */
 };
 
 static const char *const NAMES[F_N] = {"orders.csv", "fills.csv", "equity.csv", "risk.csv"};
@@ -117,11 +131,31 @@ void ro_hex(const uint8_t *d, size_t n, char *out) {
   out[2 * n] = '\0';
 }
 
+static const char *side_name(int s) {
+  const char *n = ord_side_name(s);
+  return n ? n : "";
+}
+
+static void name_set(name_t *nm, const char *s) {
+  size_t n = strlen(s);
+  if (n >= NAME_PAD) {
+    nm->full = s;
+    return;
+  }
+  memcpy(nm->s, s, n);
+  nm->n = (uint8_t)n;
+}
+
 static void *writer(void *arg);
 
 lob_status_t ro_open(const char *dir, ro_t **out, lob_err_t *err) {
   ro_t *o = calloc(1, sizeof *o);
   if (!o) return LOB_ENOMEM;
+  for (int v = 0; v < 256; v++) {
+    name_set(&o->side[v], side_name(v));
+    name_set(&o->status[v], ord_status_name(v));
+    name_set(&o->reason[v], ord_reason_name(v));
+  }
   for (int i = 0; i < F_N; i++) {
     char path[1200];
     snprintf(path, sizeof path, "%s/%s", dir, NAMES[i]);
@@ -133,6 +167,7 @@ lob_status_t ro_open(const char *dir, ro_t **out, lob_err_t *err) {
       return LOB_EIO;
     }
     if (HEADERS[i]) put(o, i, HEADERS[i], strlen(HEADERS[i]));
+    if (!(o->out[i] = malloc(OUT_BYTES))) goto nomem;
   }
   for (int i = 0; i < NCHUNK; i++) {
     if (!(o->pool[i] = calloc(1, sizeof(chunk_t)))) goto nomem;
@@ -172,94 +207,115 @@ static void stop_writer(ro_t *o) {
   o->started = 0;
 }
 
-static const char *side_name(int s) {
-  const char *n = ord_side_name(s);
-  return n ? n : "";
+/* --- rows, formatted by the writer thread ---------------------------------
+ *
+ * Each row is written straight into its file's out buffer, value by value
+ * (no temporary per value, no strlen, no snprintf), and a buffer goes to
+ * put() when it is nearly full and at the end of every chunk: one fwrite
+ * and one hash update per buffer instead of per row. Rows of a busy run
+ * are tens of thousands, and their formatting was most of the writer's
+ * work after SHA-256. */
+
+/* The room a row may take: its free strings (market, op, fee asset)
+ * together are cut at ROW_STR bytes from the row's start (they are short;
+ * this only bounds a bad one), and its names (4 at most, each shorter than
+ * NAME_PAD and written as NAME_PAD bytes), numbers (12 at most,
+ * FX_FIXED_MAX each) and separators (18) come on top:
+ * 512 + 4 x 32 + 12 x 21 + 18 < 1024. */
+#define ROW_STR 512
+#define ROW_MAX 1024
+
+static void flush(ro_t *o, int which) {
+  if (!o->nout[which]) return;
+  put(o, which, o->out[which], o->nout[which]);
+  o->nout[which] = 0;
 }
 
-/* A line built by appends: the order and fill files are written for every
- * order change, and snprintf with a long format string was a sixth of a
- * backtest's time. Every value still goes through the exact formatters. */
-typedef struct {
-  char b[768];
-  size_t n;
-} line_t;
+/* Where the next row of `which` goes, with ROW_MAX bytes of room. */
+static char *row_at(ro_t *o, int which) {
+  if (OUT_BYTES - o->nout[which] < ROW_MAX) flush(o, which);
+  return o->out[which] + o->nout[which];
+}
 
-static void add_s(line_t *l, const char *s) {
-  size_t k = strlen(s);
-  if (l->n + k + 2 > sizeof l->b) k = sizeof l->b - l->n - 2;
-  memcpy(l->b + l->n, s, k);
-  l->n += k;
+static void row_done(ro_t *o, int which, const char *end) {
+  o->nout[which] = (size_t)(end - o->out[which]);
 }
-static void add_c(line_t *l, char c) { l->b[l->n++] = c; }
-static void add_u(line_t *l, uint64_t v) {
-  char t[24], *p = fx_put_uint(t + sizeof t, v);
-  size_t k = (size_t)(t + sizeof t - p);
-  memcpy(l->b + l->n, p, k);
-  l->n += k;
-}
-static void add_i(line_t *l, int64_t v) {
-  if (v < 0) {
-    add_c(l, '-');
-    add_u(l, (uint64_t)0 - (uint64_t)v);
-  } else {
-    add_u(l, (uint64_t)v);
+
+static void put_text(ro_t *o, int which, const char *s, size_t n) {
+  if (OUT_BYTES - o->nout[which] < n) flush(o, which);
+  if (n > OUT_BYTES) {
+    put(o, which, s, n);
+    return;
   }
+  memcpy(o->out[which] + o->nout[which], s, n);
+  o->nout[which] += n;
 }
-static void add_px(line_t *l, const inst_spec_t *s, int64_t v) {
-  l->n += inst_price_format(s, v, l->b + l->n, sizeof l->b - l->n);
+
+/* Copies s, stopping at lim (the row's ROW_STR). */
+static char *cat_s(char *p, const char *s, const char *lim) {
+  while (*s && p < lim) *p++ = *s++;
+  return p;
 }
-static void add_qty(line_t *l, const inst_spec_t *s, int64_t v) {
-  l->n += inst_qty_format(s, v, l->b + l->n, sizeof l->b - l->n);
+static char *cat_name(char *p, const name_t *nm, const char *lim) {
+  if (nm->full) return cat_s(p, nm->full, lim);
+  memcpy(p, nm->s, NAME_PAD);
+  return p + nm->n;
 }
-static void add_money(line_t *l, int64_t v) {
-  l->n += fx_format(v, FX_MONEY_SCALE, FX_MONEY_SCALE, l->b + l->n, sizeof l->b - l->n);
+static const name_t LIQ_NONE = {"", 0, NULL}, MAKER = {"maker", 5, NULL},
+                    TAKER = {"taker", 5, NULL};
+/* Prices, sizes and money go through the exact formatters; a price or size
+ * whose value overflows is an empty cell, as inst_price_format writes it. */
+static char *cat_px(char *p, const inst_spec_t *s, int64_t v) {
+  return p + inst_price_format(s, v, p, FX_FIXED_MAX + 1);
 }
+static char *cat_qty(char *p, const inst_spec_t *s, int64_t v) {
+  return p + inst_qty_format(s, v, p, FX_FIXED_MAX + 1);
+}
+static char *cat_money(char *p, int64_t v) { return fx_put_fixed(p, v, FX_MONEY_SCALE); }
+static char *cat_int(char *p, int64_t v) { return fx_put_fixed(p, v, 0); }
 
 static void fmt_order(ro_t *o, const inst_spec_t *s, const char *market, const ord_update_t *u,
                       const char *op) {
-  line_t l; /* not zeroed: 768 bytes per row for nothing */
-  l.n = 0;
-  add_i(&l, u->local_ts), add_c(&l, ',');
-  add_i(&l, u->exch_ts), add_c(&l, ',');
-  add_s(&l, market), add_c(&l, ',');
-  add_u(&l, u->id), add_c(&l, ',');
-  add_s(&l, op), add_c(&l, ',');
-  add_s(&l, side_name(u->side)), add_c(&l, ',');
-  add_s(&l, ord_status_name(u->status)), add_c(&l, ',');
-  add_s(&l, ord_reason_name(u->reason)), add_c(&l, ',');
-  add_px(&l, s, u->price), add_c(&l, ',');
-  add_qty(&l, s, u->qty), add_c(&l, ',');
-  add_px(&l, s, u->last_px), add_c(&l, ',');
-  add_qty(&l, s, u->last_qty), add_c(&l, ',');
-  add_qty(&l, s, u->cum_qty), add_c(&l, ',');
-  add_qty(&l, s, u->leaves_qty), add_c(&l, ',');
-  add_s(&l, u->last_qty ? (u->maker ? "maker" : "taker") : ""), add_c(&l, ',');
-  add_money(&l, u->fee), add_c(&l, ',');
-  add_money(&l, u->realized_pnl), add_c(&l, ',');
-  add_qty(&l, s, u->position_after), add_c(&l, '\n');
-  put(o, F_ORDERS, l.b, l.n);
+  char *b = row_at(o, F_ORDERS), *p = b, *lim = b + ROW_STR;
+  p = cat_int(p, u->local_ts), *p++ = ',';
+  p = cat_int(p, u->exch_ts), *p++ = ',';
+  p = cat_s(p, market, lim), *p++ = ',';
+  p = fx_put_u64(p, u->id), *p++ = ',';
+  p = cat_s(p, op, lim), *p++ = ',';
+  p = cat_name(p, &o->side[u->side], lim), *p++ = ',';
+  p = cat_name(p, &o->status[u->status], lim), *p++ = ',';
+  p = cat_name(p, &o->reason[u->reason], lim), *p++ = ',';
+  p = cat_px(p, s, u->price), *p++ = ',';
+  p = cat_qty(p, s, u->qty), *p++ = ',';
+  p = cat_px(p, s, u->last_px), *p++ = ',';
+  p = cat_qty(p, s, u->last_qty), *p++ = ',';
+  p = cat_qty(p, s, u->cum_qty), *p++ = ',';
+  p = cat_qty(p, s, u->leaves_qty), *p++ = ',';
+  p = cat_name(p, u->last_qty ? (u->maker ? &MAKER : &TAKER) : &LIQ_NONE, lim), *p++ = ',';
+  p = cat_money(p, u->fee), *p++ = ',';
+  p = cat_money(p, u->realized_pnl), *p++ = ',';
+  p = cat_qty(p, s, u->position_after), *p++ = '\n';
+  row_done(o, F_ORDERS, p);
 }
 
 static void fmt_fill(ro_t *o, const inst_spec_t *s, const char *market, const char *fee_asset,
                      int64_t mid, const ord_update_t *u) {
-  line_t l; /* not zeroed: 768 bytes per row for nothing */
-  l.n = 0;
-  add_i(&l, u->exch_ts), add_c(&l, ',');
-  add_i(&l, u->local_ts), add_c(&l, ',');
-  add_s(&l, market), add_c(&l, ',');
-  add_u(&l, u->id), add_c(&l, ',');
-  add_s(&l, side_name(u->side)), add_c(&l, ',');
-  add_px(&l, s, u->last_px), add_c(&l, ',');
-  add_qty(&l, s, u->last_qty), add_c(&l, ',');
-  add_s(&l, u->maker ? "maker" : "taker"), add_c(&l, ',');
-  add_money(&l, u->fee), add_c(&l, ',');
-  add_s(&l, fee_asset), add_c(&l, ',');
-  add_qty(&l, s, u->position_after), add_c(&l, ',');
-  add_money(&l, u->realized_pnl), add_c(&l, ',');
-  if (mid > 0) add_money(&l, mid); /* empty when the book had no mid */
-  add_c(&l, '\n');
-  put(o, F_FILLS, l.b, l.n);
+  char *b = row_at(o, F_FILLS), *p = b, *lim = b + ROW_STR;
+  p = cat_int(p, u->exch_ts), *p++ = ',';
+  p = cat_int(p, u->local_ts), *p++ = ',';
+  p = cat_s(p, market, lim), *p++ = ',';
+  p = fx_put_u64(p, u->id), *p++ = ',';
+  p = cat_name(p, &o->side[u->side], lim), *p++ = ',';
+  p = cat_px(p, s, u->last_px), *p++ = ',';
+  p = cat_qty(p, s, u->last_qty), *p++ = ',';
+  p = cat_name(p, u->maker ? &MAKER : &TAKER, lim), *p++ = ',';
+  p = cat_money(p, u->fee), *p++ = ',';
+  p = cat_s(p, fee_asset, lim), *p++ = ',';
+  p = cat_qty(p, s, u->position_after), *p++ = ',';
+  p = cat_money(p, u->realized_pnl), *p++ = ',';
+  if (mid > 0) p = cat_money(p, mid); /* empty when the book had no mid */
+  *p++ = '\n';
+  row_done(o, F_FILLS, p);
 }
 
 /* --- the hand-over between the engine and the writer --------------------- */
@@ -272,9 +328,10 @@ static void write_chunk(ro_t *o, const chunk_t *c) {
     at += sizeof r;
     if (r.type == R_ORDER) fmt_order(o, r.spec, r.market, &r.u, r.aux);
     else if (r.type == R_FILL) fmt_fill(o, r.spec, r.market, r.aux, r.mid, &r.u);
-    else put(o, r.file, (const char *)c->b + at, r.len);
+    else put_text(o, r.file, (const char *)c->b + at, r.len);
     at += r.len;
   }
+  for (int i = 0; i < F_N; i++) flush(o, i);
 }
 
 static void *writer(void *arg) {
@@ -398,6 +455,7 @@ void ro_destroy(ro_t **pp) {
   for (int i = 0; i < F_N; i++) {
     if (o->f[i]) fclose(o->f[i]);
     EVP_MD_CTX_free(o->h[i]);
+    free(o->out[i]);
   }
   for (int i = 0; i < NCHUNK; i++) free(o->pool[i]);
   free(o);

@@ -160,6 +160,104 @@ static void test_format_vs_printf(void **state) {
   }
 }
 
+/* The forward writers against printf. One check: fx_put_u64 and fx_put_uint
+ * write what %llu writes, and nothing past the 20 bytes they may use. */
+static void check_u64(uint64_t x) {
+  char ref[32], b[40], *e;
+  int n = snprintf(ref, sizeof ref, "%llu", (unsigned long long)x);
+  memset(b, '#', sizeof b);
+  e = fx_put_u64(b, x);
+  assert_int_equal(e - b, n);
+  assert_memory_equal(b, ref, (size_t)n);
+  for (size_t i = 20; i < sizeof b; i++) assert_int_equal(b[i], '#');
+  memset(b, '#', sizeof b);
+  char *start = fx_put_uint(b + 30, x); /* backward: ends just before b + 30 */
+  assert_int_equal(b + 30 - start, n);
+  assert_memory_equal(start, ref, (size_t)n);
+  assert_int_equal(b[30], '#');
+  assert_int_equal(start[-1], '#');
+}
+
+/* fx_put_fixed against the printf reference of test_format_vs_printf with
+ * every decimal kept, and against fx_format; nothing written past
+ * FX_FIXED_MAX bytes. */
+static void check_fixed(int64_t v, int scale) {
+  char ref[64], b[48], f[64];
+  uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, p10 = 1;
+  for (int k = 0; k < scale; k++) p10 *= 10;
+  int n = scale ? snprintf(ref, sizeof ref, "%s%llu.%0*llu", v < 0 ? "-" : "",
+                           (unsigned long long)(m / p10), scale, (unsigned long long)(m % p10))
+                : snprintf(ref, sizeof ref, "%s%llu", v < 0 ? "-" : "", (unsigned long long)m);
+  memset(b, '#', sizeof b);
+  char *e = fx_put_fixed(b, v, scale);
+  assert_int_equal(e - b, n);
+  assert_memory_equal(b, ref, (size_t)n);
+  for (size_t i = FX_FIXED_MAX; i < sizeof b; i++) assert_int_equal(b[i], '#');
+  assert_int_equal(fx_format(v, scale, scale, f, sizeof f), (size_t)n);
+  assert_string_equal(f, ref);
+}
+
+static void test_put_u64(void **state) {
+  (void)state;
+  /* Every value of up to 6 digits and the first of 7. */
+  for (uint64_t x = 0; x <= 1100000; x++) check_u64(x);
+  /* The digit count's edges (10^k and 2^k, each +-1) and the top. */
+  uint64_t p = 1;
+  for (int k = 0; k <= 19; k++, p *= 10) {
+    check_u64(p - 1), check_u64(p), check_u64(p + 1);
+  }
+  for (int b = 0; b < 64; b++) {
+    uint64_t x = (uint64_t)1 << b;
+    check_u64(x - 1), check_u64(x), check_u64(x + 1);
+  }
+  check_u64(UINT64_MAX), check_u64(UINT64_MAX - 1);
+  /* Runs of nines (d99..9 and d00..0 at every length): the digits the
+   * multiplication by a rounded-up reciprocal would get wrong first. */
+  p = 1;
+  for (int k = 0; k <= 18; k++, p *= 10)
+    for (uint64_t d = 1; d <= 18; d++) {
+      if (d * p / p != d) break;
+      check_u64(d * p - 1), check_u64(d * p);
+    }
+  uint64_t x = 0x2545F4914F6CDD1DULL;
+  for (int i = 0; i < 300000; i++) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    check_u64(x >> (x % 64));
+  }
+}
+
+static void test_put_fixed(void **state) {
+  (void)state;
+  static const int64_t edge[] = {0, 1, -1, 9, 10, -10, 99, 100, 12345, -12345, 100000000,
+                                 -99999999, 999999999, 1000000000, INT64_MAX, INT64_MIN,
+                                 INT64_MAX - 1, INT64_MIN + 1};
+  for (int scale = 0; scale <= FX_MAX_SCALE; scale++) {
+    for (size_t i = 0; i < sizeof edge / sizeof *edge; i++) check_fixed(edge[i], scale);
+    for (int k = 0; k <= 18; k++) {
+      int64_t p = fx_pow10[k];
+      check_fixed(p - 1, scale), check_fixed(p, scale), check_fixed(p + 1, scale);
+      check_fixed(-p + 1, scale), check_fixed(-p, scale), check_fixed(-p - 1, scale);
+    }
+  }
+  /* Hand-checked: a price, a size, a fee and a timestamp as in orders.csv. */
+  char b[32];
+  *fx_put_fixed(b, 599995, 1) = '\0';
+  assert_string_equal(b, "59999.5");
+  *fx_put_fixed(b, 2, 3) = '\0';
+  assert_string_equal(b, "0.002");
+  *fx_put_fixed(b, -2399984, 8) = '\0';
+  assert_string_equal(b, "-0.02399984");
+  *fx_put_fixed(b, 1723075200100000000LL, 0) = '\0';
+  assert_string_equal(b, "1723075200100000000");
+  *fx_put_fixed(b, 0, 8) = '\0';
+  assert_string_equal(b, "0.00000000");
+  uint64_t x = 0x9E3779B97F4A7C15ULL;
+  for (int i = 0; i < 300000; i++) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    check_fixed((int64_t)x >> (x % 64), (int)((x >> 6) % (FX_MAX_SCALE + 1)));
+  }
+}
+
 static void test_muldiv(void **state) {
   (void)state;
   int64_t v;
@@ -238,7 +336,9 @@ int main(void) {
       cmocka_unit_test(test_parse_errors), cmocka_unit_test(test_parse_int),
       cmocka_unit_test(test_decimals),     cmocka_unit_test(test_format),
       cmocka_unit_test(test_round_trip),
-      cmocka_unit_test(test_format_vs_printf),   cmocka_unit_test(test_muldiv), cmocka_unit_test(test_muldiv_random),
+      cmocka_unit_test(test_format_vs_printf),   cmocka_unit_test(test_put_u64),
+      cmocka_unit_test(test_put_fixed),    cmocka_unit_test(test_muldiv),
+      cmocka_unit_test(test_muldiv_random),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
