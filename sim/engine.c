@@ -387,7 +387,8 @@ static lob_status_t run_queue_item(eng_t *g) {
 }
 
 /* Keeps *best and *second the two earliest candidates seen so far. */
-static void consider(const pick_t *p, pick_t *best, int *have, pick_t *second, int *have2) {
+static inline __attribute__((always_inline)) void consider(const pick_t *p, pick_t *best, int *have,
+                                                         pick_t *second, int *have2) {
   if (!*have || before(p, best)) {
     if (*have) *second = *best, *have2 = 1;
     *best = *p, *have = 1;

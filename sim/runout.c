@@ -3,8 +3,9 @@
  * The engine's thread only packs each row's values into a chunk; a writer
  * thread formats the rows, hashes and writes them, in the order they were
  * packed, so the bytes are the same as a single thread would write (the
- * formatting and SHA-256 of a busy run's orders.csv were a quarter of its
- * time). At most NCHUNK chunks exist: when the writer falls behind the
+ * formatting and hashing of a busy run's orders.csv were a quarter of its
+ * time; the hash is the chunk-tree SHA-256 of core/treehash.h, which hashes
+ * 8 chunks at once). At most NCHUNK chunks exist: when the writer falls behind the
  * engine waits. A write error is kept and reported by ro_close. */
 #include "runout.h"
 
@@ -17,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "../core/fixed.h"
+#include "../core/treehash.h"
 
 /* risk.csv comes last and is not in the output digest (runout.h). */
 enum { F_ORDERS, F_FILLS, F_EQUITY, F_RISK, F_N, F_DIGESTED = F_RISK };
@@ -56,7 +58,7 @@ typedef struct {
 
 struct ro {
   FILE *f[F_N];
-  EVP_MD_CTX *h[F_N];
+  th_t *h[F_DIGESTED]; /* the digested files' hashers (core/treehash.h) */
   int failed; /* set by the writer thread, read by the engine's: atomic */
   pthread_t th;
   int started, closing;
@@ -88,7 +90,7 @@ static void put(ro_t *o, int which, const char *s, size_t n) {
     __atomic_store_n(&o->failed, 1, __ATOMIC_RELAXED);
     return;
   }
-  EVP_DigestUpdate(o->h[which], s, n);
+  if (which < F_DIGESTED) th_update(o->h[which], s, n);
 }
 
 lob_status_t ro_mkdirs(const char *dir, lob_err_t *err) {
@@ -160,12 +162,12 @@ lob_status_t ro_open(const char *dir, ro_t **out, lob_err_t *err) {
     char path[1200];
     snprintf(path, sizeof path, "%s/%s", dir, NAMES[i]);
     o->f[i] = fopen(path, "w");
-    o->h[i] = EVP_MD_CTX_new();
-    if (!o->f[i] || !o->h[i] || !EVP_DigestInit_ex(o->h[i], EVP_sha256(), NULL)) {
+    if (!o->f[i]) {
       lob_err_set(err, LOB_EIO, "%s: cannot create: %s", path, strerror(errno));
       ro_destroy(&o);
       return LOB_EIO;
     }
+    if (i < F_DIGESTED && th_create(&o->h[i]) != LOB_OK) goto nomem;
     if (HEADERS[i]) put(o, i, HEADERS[i], strlen(HEADERS[i]));
     if (!(o->out[i] = malloc(OUT_BYTES))) goto nomem;
   }
@@ -430,20 +432,15 @@ lob_status_t ro_risk_row(ro_t *o, int64_t t, const char *what, const char *state
 
 lob_status_t ro_close(ro_t *o, uint8_t digest[32], lob_err_t *err) {
   stop_writer(o);
-  EVP_MD_CTX *all = EVP_MD_CTX_new();
-  unsigned int len = 32;
   lob_status_t st = o->failed ? LOB_EIO : LOB_OK;
-  EVP_DigestInit_ex(all, EVP_sha256(), NULL);
+  /* SHA-256 over the files' tree digests, in file order (runout.h). */
+  uint8_t d[F_DIGESTED][32];
   for (int i = 0; i < F_N; i++) {
-    uint8_t d[32];
-    unsigned int dl = 32;
-    EVP_DigestFinal_ex(o->h[i], d, &dl);
-    if (i < F_DIGESTED) EVP_DigestUpdate(all, d, dl);
+    if (i < F_DIGESTED) th_final(o->h[i], d[i]);
     if (fclose(o->f[i]) != 0) st = LOB_EIO;
     o->f[i] = NULL;
   }
-  EVP_DigestFinal_ex(all, digest, &len);
-  EVP_MD_CTX_free(all);
+  if (!EVP_Digest(d, sizeof d, digest, NULL, EVP_sha256(), NULL)) st = LOB_ENOMEM;
   if (st != LOB_OK) lob_err_set(err, st, "writing the run files failed (disk full?)");
   return st;
 }
@@ -454,7 +451,7 @@ void ro_destroy(ro_t **pp) {
   stop_writer(o);
   for (int i = 0; i < F_N; i++) {
     if (o->f[i]) fclose(o->f[i]);
-    EVP_MD_CTX_free(o->h[i]);
+    if (i < F_DIGESTED) th_destroy(&o->h[i]);
     free(o->out[i]);
   }
   for (int i = 0; i < NCHUNK; i++) free(o->pool[i]);

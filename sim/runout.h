@@ -2,10 +2,12 @@
  * equity.csv, risk.csv (written as the run goes) and summary.json (written last; a
  * run directory without it is an unfinished run).
  *
- * The output digest is SHA-256(sha256(orders.csv) || sha256(fills.csv) ||
- * sha256(equity.csv)), the three binary digests concatenated in that order:
- * two runs with the same digest wrote the same orders, fills and equity,
- * and anyone can recompute it from the files. Prices and sizes are written as decimals
+ * The output digest is SHA-256(T(orders.csv) || T(fills.csv) ||
+ * T(equity.csv)), the three binary digests concatenated in that order, where
+ * T is the chunk-tree SHA-256 of core/treehash.h (SHA-256 over the SHA-256
+ * of each 64 KiB chunk): two runs with the same digest wrote the same
+ * orders, fills and equity, and anyone can recompute it from the files
+ * with sha256sum and split (docs/simulation.md). Prices and sizes are written as decimals
  * of their instrument, money with 8 decimals: exact, never a float. */
 #ifndef LOB_RUNOUT_H
 #define LOB_RUNOUT_H
@@ -49,7 +51,7 @@ lob_status_t ro_equity_row(ro_t *o, int64_t t, const char *cells);
  * the risk layer did to orders is in orders.csv already. */
 lob_status_t ro_risk_row(ro_t *o, int64_t t, const char *what, const char *state,
                          const char *why);
-/* Flushes and closes the CSV files; digest = SHA-256 of the first three. */
+/* Flushes and closes the CSV files; digest: the output digest above. */
 lob_status_t ro_close(ro_t *o, uint8_t digest[32], lob_err_t *err);
 /* NULL-safe; closes without a digest if still open. */
 void ro_destroy(ro_t **pp);

@@ -253,7 +253,7 @@ static void test_backtest_perp(void **state) {
   assert_true(c.rows >= 5);
   assert_true(closes > 2);
   assert_true(tu_ledger_closes(sj, 1000000000000LL, fees, pnl));
-  assert_non_null(strstr(sj, "\"output_digest\": \"" TAKER_PERP_DIGEST "\""));
+  assert_true(tu_run_pinned(d, sj, TAKER_PERP_DIGEST));
 }
 
 int main(void) {

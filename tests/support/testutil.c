@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "../../core/fixed.h"
 
 const char *tu_real(const char *name, char *buf, size_t cap) {
@@ -221,4 +223,64 @@ int tu_write(const char *dir, const char *name, const char *text) {
   if (!f) return -1;
   int bad = fputs(text, f) < 0;
   return fclose(f) != 0 || bad ? -1 : 0;
+}
+
+/* --- pinned runs --------------------------------------------------------------- */
+
+static void hex32(const unsigned char *d, char *out) {
+  for (int i = 0; i < 32; i++) sprintf(out + 2 * i, "%02x", d[i]);
+}
+
+/* The plain SHA-256 and the chunk-tree SHA-256 (SHA-256 over the SHA-256
+ * of each 65536-byte chunk) of a file, both by OpenSSL one-shots. */
+static int file_digests(const char *path, unsigned char plain[32], unsigned char tree[32]) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return -1;
+  static unsigned char chunk[65536];
+  EVP_MD_CTX *all = EVP_MD_CTX_new(), *top = EVP_MD_CTX_new();
+  int rc = all && top && EVP_DigestInit_ex(all, EVP_sha256(), NULL) &&
+                   EVP_DigestInit_ex(top, EVP_sha256(), NULL)
+               ? 0
+               : -1;
+  size_t n;
+  while (rc == 0 && (n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+    unsigned char d[32];
+    EVP_DigestUpdate(all, chunk, n);
+    if (!EVP_Digest(chunk, n, d, NULL, EVP_sha256(), NULL)) rc = -1;
+    EVP_DigestUpdate(top, d, 32);
+  }
+  if (ferror(f)) rc = -1;
+  fclose(f);
+  if (rc == 0 && (!EVP_DigestFinal_ex(all, plain, NULL) || !EVP_DigestFinal_ex(top, tree, NULL)))
+    rc = -1;
+  EVP_MD_CTX_free(all);
+  EVP_MD_CTX_free(top);
+  return rc;
+}
+
+int tu_run_pinned(const char *rundir, const char *sj, const char *pin) {
+  static const char *const files[3] = {"orders.csv", "fills.csv", "equity.csv"};
+  unsigned char plain[3][32], tree[3][32], d[32];
+  char path[1400], hex[65], want[128];
+  for (int i = 0; i < 3; i++) {
+    snprintf(path, sizeof path, "%s/%s", rundir, files[i]);
+    if (file_digests(path, plain[i], tree[i]) != 0) {
+      fprintf(stderr, "tu_run_pinned: cannot read %s\n", path);
+      return 0;
+    }
+  }
+  EVP_Digest(plain, sizeof plain, d, NULL, EVP_sha256(), NULL);
+  hex32(d, hex);
+  if (strcmp(hex, pin) != 0) {
+    fprintf(stderr, "tu_run_pinned: the files of %s give %s, pinned %s\n", rundir, hex, pin);
+    return 0;
+  }
+  EVP_Digest(tree, sizeof tree, d, NULL, EVP_sha256(), NULL);
+  hex32(d, hex);
+  snprintf(want, sizeof want, "\"output_digest\": \"%s\"", hex);
+  if (!strstr(sj, want)) {
+    fprintf(stderr, "tu_run_pinned: summary.json of %s does not state %s\n", rundir, want);
+    return 0;
+  }
+  return 1;
 }

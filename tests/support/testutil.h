@@ -55,6 +55,17 @@ int tu_backtest(const char *dir, const char *config, const char *markets, const 
  * printed into v. Returns how many were read, -1 if awk failed. */
 int tu_awk_nums(const char *prog, const char *files, int64_t *v, int n);
 
+/* A pinned run: 1 when both hold, else 0 (saying which on stderr):
+ *  - SHA-256(sha256(orders.csv) || sha256(fills.csv) || sha256(equity.csv))
+ *    of rundir's files, worked out here with plain OpenSSL, equals `pin`
+ *    (hex): the files are byte for byte the pinned run's. Pins are kept in
+ *    this form, the output digest's definition until the chunk tree, so a
+ *    pin says the files did not change when the digest's definition did;
+ *  - the summary text sj states the output digest that the files give by
+ *    docs/simulation.md's definition, worked out here the slow way (OpenSSL
+ *    per 64 KiB chunk), apart from the program's writer. */
+int tu_run_pinned(const char *rundir, const char *sj, const char *pin);
+
 /* 1 if `"key": "<amount>"` stands in the summary text sj, the amount (in
  * 1e-8) written with 8 decimals as summary.json writes money; else 0. */
 int tu_json_amount(const char *sj, const char *key, int64_t amount);
