@@ -35,9 +35,11 @@ static int64_t budget_px(const rk_t *r, const ord_req_t *q, int64_t walk_qty) {
 }
 
 /* The reference price of a new order: a perpetual's now, none on spot. */
-static int64_t order_ref(const rk_t *r, uint16_t inst) {
+static inline int64_t order_ref(const rk_t *r, uint16_t inst) {
   return r->ctx->spec[inst]->kind == INST_LINEAR_PERP ? rk_ref_px(r, inst) : 0;
 }
+
+static lob_status_t check(const rk_t *r, int fresh);
 
 /* --- the open-order table ----------------------------------------------------- */
 
@@ -48,7 +50,7 @@ rk_ord_t *rk_find(rk_t *r, uint64_t id) {
 }
 
 /* Appends o (the newest order) with its reservation. */
-static lob_status_t ord_add(rk_t *r, const rk_ord_t *o) {
+static inline lob_status_t ord_add(rk_t *r, const rk_ord_t *o) {
   if (r->nord == r->cap) {
     size_t cap = r->cap ? r->cap * 2 : 32;
     rk_ord_t *n = realloc(r->ord, cap * sizeof *n);
@@ -58,6 +60,7 @@ static lob_status_t ord_add(rk_t *r, const rk_ord_t *o) {
   r->ord[r->nord] = *o;
   r->ord[r->nord].seq = ++r->seq;
   r->reserved[o->asset] += o->res;
+  r->n_ro[o->inst] += o->reduce_only != 0;
   r->nord++;
   return LOB_OK;
 }
@@ -66,6 +69,7 @@ static lob_status_t ord_add(rk_t *r, const rk_ord_t *o) {
 static void ord_remove(rk_t *r, rk_ord_t *o) {
   size_t i = (size_t)(o - r->ord);
   r->reserved[o->asset] -= o->res;
+  r->n_ro[o->inst] -= o->reduce_only != 0;
   memmove(&r->ord[i], &r->ord[i + 1], (r->nord - i - 1) * sizeof *r->ord);
   r->nord--;
 }
@@ -143,7 +147,10 @@ static lob_status_t v_submit(void *impl, const ord_req_t *q) {
   rk_ord_t o = {.id = q->id, .inst = q->inst, .side = q->side, .type = q->type,
                 .reduce_only = q->reduce_only, .status = OS_PENDING, .price = c.price,
                 .bprice = c.bprice, .ref = c.ref, .qty = c.qty, .leaves = c.qty,
-                .asset = rk_order_asset(r, q->inst, q->side)};
+                .asset = rk_order_asset(r, q->inst, q->side),
+                /* its need as the budget figured it (the memo names the inputs:
+                 * after a resize it may not be this order's, and is then not used) */
+                .memo = c.memo};
   lob_status_t st = ord_add(r, &o);
   if (st) return st;
   /* its own need, and what it takes from the reducing room of the others */
@@ -204,6 +211,7 @@ static lob_status_t v_amend(void *impl, uint16_t inst, uint64_t id, int64_t pric
   o->amending = 1;
   o->am_price = c.bprice;
   o->am_qty = qty;
+  o->memo = c.memo; /* its need with the amend in flight, as the budget figured it */
   lob_status_t st = rk_need_refresh(r, inst);
   if (st == LOB_OK) st = r->inner.ops->amend(r->inner.impl, inst, id, price, qty);
   if (st != LOB_OK) {
@@ -338,7 +346,13 @@ lob_status_t rk_on_update(rk_t *r, const ord_update_t *u) {
              r->ctx->spec[u->inst]->symbol);
     return st;
   }
-  if ((st = rk_check(r)) != LOB_OK) return st;
+  /* The invariant on every update: each order's state, the reservation
+   * sums, and the needs of the other instruments against a fresh walk. The
+   * needs of u->inst were set just now by the refresh (from an order's memo
+   * where every input of its need is the memo's, else by the walk); the
+   * memos themselves are checked against a fresh walk by rk_check, which
+   * the risk tests run after every step (test_risk_prop, test_risk_cache). */
+  if ((st = check(r, u->inst)) != LOB_OK) return st;
   rk_breakers_eval(r, -1);
   return LOB_OK;
 }
@@ -473,10 +487,13 @@ size_t rk_counters(const rk_t *r, rk_counter_t *out, size_t cap) {
 
 /* --- the invariant ------------------------------------------------------------------ */
 
-lob_status_t rk_check(const rk_t *r) {
+/* rk_check, but for the needs of instrument `fresh` (-1: none), which the
+ * caller has just refreshed. */
+static lob_status_t check(const rk_t *r, int fresh) {
   /* errmsg is the one part of the layer a check writes (for rk_last_error). */
   char *msg = ((rk_t *)r)->errmsg;
-  int64_t sum[RK_MAX_ASSETS] = {0};
+  int64_t sum[RK_MAX_ASSETS];
+  for (size_t a = 0; a < r->nasset; a++) sum[a] = 0; /* the assets in use, not all 128 */
   for (size_t i = 0; i < r->nord; i++) {
     const rk_ord_t *o = &r->ord[i];
     if (o->res < 0 || o->leaves < 0 || o->asset < 0 || (size_t)o->asset >= r->nasset ||
@@ -494,14 +511,19 @@ lob_status_t rk_check(const rk_t *r) {
       return LOB_EINVARIANT;
     }
   }
+  /* One instrument, just refreshed: every order is one of its (each
+   * order's inst was checked above), so no need is left to compare. */
+  if (fresh >= 0 && r->ctx->ninst == 1) return LOB_OK;
   /* Each order's reservation is what it needs now, recomputed afresh by
-   * the walk of rk_need_refresh: one pass over the orders in seq order, the
-   * room of an instrument set up when its first order is met. */
+   * the walk of rk_need_refresh (its memos left out: this is what would
+   * catch one gone wrong): one pass over the orders in seq order, the room
+   * of an instrument set up when its first order is met. */
   int64_t room[RK_MAX_INST][2];
   uint8_t walking[RK_MAX_INST] = {0};
   for (size_t i = 0; i < r->nord; i++) {
     const rk_ord_t *o = &r->ord[i];
     int64_t need;
+    if (o->inst == fresh) continue;
     if (!walking[o->inst]) rk_need_walk_start(r, o->inst, room[o->inst]), walking[o->inst] = 1;
     if (rk_need_next(r, o, room[o->inst], &need) != LOB_OK) {
       snprintf(msg, sizeof r->errmsg, "risk: need of order %llu overflows",
@@ -516,6 +538,8 @@ lob_status_t rk_check(const rk_t *r) {
   }
   return LOB_OK;
 }
+
+lob_status_t rk_check(const rk_t *r) { return check(r, -1); }
 
 const char *rk_last_error(const rk_t *r) { return r->errmsg; }
 

@@ -22,7 +22,10 @@ const char *const rk_brk_names[RK_BRK_N] = {"daily_loss", "max_drawdown", "min_e
                                             "price_move", "stale_data", "error_rate"};
 
 lob_status_t rk_breakers_init(rk_t *r, lob_err_t *err) {
+  const rk_config_t *g = &r->cfg;
   for (size_t i = 0; i < RK_MAX_INST; i++) r->last_book[i] = -1;
+  r->breakers_on = g->daily_loss || g->max_drawdown_pct || g->min_equity || g->price_move_pct > 0 ||
+                   g->stale_after > 0 || g->max_errors_per_min > 0;
   if (r->cfg.max_errors_per_min > 0) {
     r->err_t = calloc((size_t)r->cfg.max_errors_per_min + 1, sizeof *r->err_t);
     if (!r->err_t) return lob_err_set(err, LOB_ENOMEM, "risk: no memory for the error window");
@@ -170,18 +173,13 @@ static void eval_equity(rk_t *r, rk_state_t *want, char why[][192]) {
   }
 }
 
-void rk_breakers_eval(rk_t *r, int book_inst) {
+/* rk_breakers_eval (risk_int.h) once some breaker is on. */
+void rk_breakers_eval_on(rk_t *r, int book_inst) {
   const rk_config_t *g = &r->cfg;
   int64_t now = r->ctx->now;
   rk_state_t want[RK_BRK_N];
   char why[RK_BRK_N][192];
   if (!r->have_origin) r->origin = now, r->have_origin = 1;
-  if (!g->daily_loss && !g->max_drawdown_pct && !g->min_equity && !(g->price_move_pct > 0) &&
-      !(g->stale_after > 0) && !(g->max_errors_per_min > 0)) {
-    /* Every breaker is off: nothing can trip (a kill stays as it is). */
-    if (book_inst >= 0) r->last_book[book_inst] = now, r->stale[book_inst] = 0;
-    return;
-  }
   for (int b = 0; b < RK_BRK_N; b++) {
     /* the loss breakers latch; the others are recomputed below. A reason
      * is only written when a breaker trips (this runs on every book batch:

@@ -35,17 +35,20 @@ static lob_status_t base_amount(const inst_spec_t *s, int64_t lots, int64_t *out
 }
 
 lob_status_t rk_value(const inst_spec_t *s, int64_t lots, int64_t px_1e8, int64_t *out) {
-  int64_t base;
+  int64_t base, k, l;
+  /* base x px / 10^8 with base = lots x lot x 10^(8 - qty_scale) is the
+   * same quotient as lots x lot x px / 10^qty_scale, so it rounds the same;
+   * but that product is 10^(8 - qty_scale) times smaller and stays in 64
+   * bits where base x px (a position of a few BTC at its price) takes the
+   * 128-bit division. Only when base itself fits, as base_amount would
+   * refuse it otherwise. */
+  if (s->qty_scale <= FX_MONEY_SCALE &&
+      !__builtin_mul_overflow(s->lot, fx_pow10[FX_MONEY_SCALE - s->qty_scale], &k) &&
+      !__builtin_mul_overflow(lots, k, &base) && !__builtin_mul_overflow(lots, s->lot, &l))
+    return fx_muldiv(l, px_1e8, fx_pow10[s->qty_scale], out);
   lob_status_t st = base_amount(s, lots, &base);
   if (st) return st;
   return fx_muldiv(base, px_1e8, MONEY, out);
-}
-
-int64_t rk_ref_px(const rk_t *r, uint16_t inst) {
-  const strat_ctx_t *c = r->ctx;
-  const inst_spec_t *s = c->spec[inst];
-  if (s->kind == INST_LINEAR_PERP && c->mark && c->mark[inst] > 0) return c->mark[inst];
-  return inst_mid2_1e8(s, book_mid2(c->book[inst])); /* the mid, as the engine's equity */
 }
 
 static int asset_of(rk_t *r, const char *exchange, const char *name) {
@@ -74,11 +77,6 @@ lob_status_t rk_assets_init(rk_t *r, lob_err_t *err) {
   return LOB_OK;
 full:
   return lob_err_set(err, LOB_ECAPACITY, "risk: more than %d assets", RK_MAX_ASSETS);
-}
-
-int rk_order_asset(const rk_t *r, uint16_t inst, int side) {
-  if (r->ctx->spec[inst]->kind == INST_LINEAR_PERP) return r->inst_asset[inst][1];
-  return r->inst_asset[inst][side == ORD_BUY ? 1 : 0];
 }
 
 /* The fee rate a reservation assumes: the larger of maker and taker (the
@@ -122,8 +120,12 @@ int64_t rk_room(const rk_t *r, uint16_t inst, int side, size_t upto, int ro) {
   return room;
 }
 
-lob_status_t rk_need_of(const rk_t *r, uint16_t inst, int side, int reduce_only, int64_t bprice,
-                        int64_t ref, int64_t leaves, int64_t room, int64_t *need) {
+/* What an order of these numbers needs, 1e-8 of its asset; room: the
+ * reducing room left to it (perp; the formulas are in the comment at the
+ * top). */
+static inline lob_status_t need_of(const rk_t *r, uint16_t inst, int side, int reduce_only,
+                                   int64_t bprice, int64_t ref, int64_t leaves, int64_t room,
+                                   int64_t *need) {
   const inst_spec_t *s = r->ctx->spec[inst];
   lob_status_t st;
   int64_t n, fee;
@@ -154,39 +156,93 @@ lob_status_t rk_need_of(const rk_t *r, uint16_t inst, int side, int reduce_only,
   return LOB_OK;
 }
 
-/* The need of open order i given the room left to it. */
+/* The need of open order o given the room left to it. */
 static lob_status_t need_at(const rk_t *r, const rk_ord_t *o, int64_t room, int64_t *need) {
-  lob_status_t st = rk_need_of(r, o->inst, o->side, o->reduce_only, o->bprice, o->ref, o->leaves,
-                               room, need);
+  lob_status_t st = need_of(r, o->inst, o->side, o->reduce_only, o->bprice, o->ref, o->leaves,
+                            room, need);
   if (st || !o->amending) return st;
   int64_t am;
   /* While an amend is in flight either version may be live: keep the larger. */
-  if ((st = rk_need_of(r, o->inst, o->side, o->reduce_only, o->am_price,
-                       o->ref, o->am_qty - o->cum, room, &am)))
+  if ((st = need_of(r, o->inst, o->side, o->reduce_only, o->am_price, o->ref, o->am_qty - o->cum,
+                    room, &am)))
     return st;
   if (am > *need) *need = am;
   return LOB_OK;
 }
 
-void rk_need_walk_start(const rk_t *r, uint16_t inst, int64_t room[2]) {
-  room[0] = rk_room(r, inst, ORD_BUY, 0, 0);
-  room[1] = rk_room(r, inst, ORD_SELL, 0, 0);
+/* 1 when memo m was figured from the inputs o has now, at room (lev: the
+ * leverage of o's instrument, which a walk reads once): need_at is a
+ * function of them alone (rk_memo_t), so it would give m->need again. */
+static inline int memo_holds(const rk_ord_t *o, const rk_memo_t *m, int64_t room, int64_t lev) {
+  return m->valid && m->room == room && m->bprice == o->bprice && m->leaves == o->leaves &&
+         m->amending == o->amending &&
+         (!o->amending || (m->am_price == o->am_price && m->am_left == o->am_qty - o->cum)) &&
+         m->lev == lev;
 }
 
-lob_status_t rk_need_next(const rk_t *r, const rk_ord_t *o, int64_t room[2], int64_t *need) {
+/* need_at(o, room) through the memo m (o's own, or c->memo for a
+ * candidate): taken from m when it holds, else figured and kept in m. */
+static inline lob_status_t need_memo(const rk_t *r, const rk_ord_t *o, rk_memo_t *m, int64_t room,
+                                     int64_t lev, int64_t *need) {
+  if (memo_holds(o, m, room, lev)) {
+    *need = m->need;
+    return LOB_OK;
+  }
+  lob_status_t st = need_at(r, o, room, need);
+  if (st) return st;
+  *m = (rk_memo_t){.room = room, .bprice = o->bprice, .leaves = o->leaves,
+                   .am_price = o->amending ? o->am_price : 0,
+                   .am_left = o->amending ? o->am_qty - o->cum : 0, .lev = lev, .need = *need,
+                   .valid = 1, .amending = o->amending};
+  return LOB_OK;
+}
+
+static inline void walk_start(const rk_t *r, uint16_t inst, int64_t room[2]) {
+  /* rk_room(r, inst, side, 0, 0) for both sides in one pass: the
+   * position's room less what every reduce-only order takes of it, which a
+   * side stops giving once it has none left (as rk_room's loop stops). */
+  room[0] = room[1] = 0;
+  if (r->ctx->spec[inst]->kind != INST_LINEAR_PERP) return;
+  room[0] = base_room(r, inst, ORD_BUY);
+  room[1] = base_room(r, inst, ORD_SELL);
+  if ((room[0] <= 0 && room[1] <= 0) || r->n_ro[inst] == 0) return; /* nothing to take */
+  for (size_t i = 0; i < r->nord; i++) {
+    const rk_ord_t *o = &r->ord[i];
+    if (o->inst != inst || !o->reduce_only) continue;
+    int64_t *rm = &room[o->side == ORD_SELL];
+    if (*rm > 0) *rm = take(*rm, room_use(o));
+  }
+}
+
+/* The step of the walk: o's need at the room left to it, then the room
+ * moved past it. memo: NULL to figure the need afresh (rk_check), or
+ * &o->memo (rk_need_refresh; lev as for need_memo). */
+static inline lob_status_t need_next(const rk_t *r, const rk_ord_t *o, int64_t room[2],
+                                     rk_memo_t *memo, int64_t lev, int64_t *need) {
   int64_t *rm = &room[o->side == ORD_SELL];
-  lob_status_t st = need_at(r, o, o->reduce_only ? 0 : *rm, need);
+  int64_t at = o->reduce_only ? 0 : *rm;
+  lob_status_t st = memo ? need_memo(r, o, memo, at, lev, need) : need_at(r, o, at, need);
   if (st == LOB_OK && !o->reduce_only) *rm = take(*rm, room_use(o));
   return st;
 }
 
+/* The exported walk, afresh (rk_check); rk_need_refresh takes the inline
+ * one through the memos. */
+void rk_need_walk_start(const rk_t *r, uint16_t inst, int64_t room[2]) {
+  walk_start(r, inst, room);
+}
+
+lob_status_t rk_need_next(const rk_t *r, const rk_ord_t *o, int64_t room[2], int64_t *need) {
+  return need_next(r, o, room, NULL, 0, need);
+}
+
 lob_status_t rk_need_refresh(rk_t *r, uint16_t inst) {
-  int64_t room[2], need;
-  rk_need_walk_start(r, inst, room);
-  for (size_t i = 0; i < r->nord; i++) {
-    rk_ord_t *o = &r->ord[i];
+  int64_t room[2], need, lev = leverage_of(r, inst);
+  rk_ord_t *end = r->ord + r->nord; /* read once: the writes below do not move it */
+  walk_start(r, inst, room);
+  for (rk_ord_t *o = r->ord; o < end; o++) {
     if (o->inst != inst) continue;
-    lob_status_t st = rk_need_next(r, o, room, &need);
+    lob_status_t st = need_next(r, o, room, &o->memo, lev, &need);
     if (st) return st;
     r->reserved[o->asset] += need - o->res;
     o->res = need;
@@ -264,7 +320,7 @@ lob_status_t rk_equity(const rk_t *r, int64_t *eq, int *known) {
   return LOB_OK;
 }
 
-lob_status_t rk_side_extra(const rk_t *r, const rk_cand_t *c, int64_t leaves, int64_t *extra) {
+lob_status_t rk_side_extra(const rk_t *r, rk_cand_t *c, int64_t leaves, int64_t *extra) {
   /* The candidate as it would stand: an amend in flight on its order, or a
    * new order after every other; then the needs of its whole side again
    * (a larger or reduce-only candidate takes room the others counted on). */
@@ -277,7 +333,7 @@ lob_status_t rk_side_extra(const rk_t *r, const rk_cand_t *c, int64_t leaves, in
     cand.inst = c->inst, cand.side = c->side, cand.reduce_only = c->reduce_only;
     cand.bprice = c->bprice, cand.ref = c->ref, cand.qty = cand.leaves = leaves;
   }
-  int64_t room = base_room(r, c->inst, c->side);
+  int64_t room = base_room(r, c->inst, c->side), lev = leverage_of(r, c->inst);
   *extra = 0;
   for (int pass = 1; pass >= 0; pass--) { /* reduce-only orders, then the others */
     for (size_t i = 0; i <= r->nord; i++) {
@@ -286,7 +342,14 @@ lob_status_t rk_side_extra(const rk_t *r, const rk_cand_t *c, int64_t leaves, in
       int64_t held = o->res;
       if (o == c->self) o = &cand;
       int64_t need;
-      lob_status_t st = need_at(r, o, room, &need);
+      lob_status_t st;
+      if (o == &cand) { /* kept in c: for a bisection's next try, and the order it becomes */
+        st = need_memo(r, o, &c->memo, room, lev, &need);
+      } else if (memo_holds(o, &o->memo, room, lev)) { /* as the last refresh left it */
+        need = o->memo.need, st = LOB_OK;
+      } else {
+        st = need_at(r, o, room, &need);
+      }
       if (st) return st;
       room = take(room, room_use(o));
       *extra += need - held;

@@ -120,7 +120,7 @@ static rk_chk_t limits(rk_t *r, rk_cand_t *c) {
 }
 
 /* Exchange minimums of a size at the budget price. */
-static rk_chk_t minimums(const rk_t *r, const rk_cand_t *c, int64_t qty) {
+static inline rk_chk_t minimums(const rk_t *r, const rk_cand_t *c, int64_t qty) {
   const inst_spec_t *s = r->ctx->spec[c->inst];
   if (qty < s->min_qty) return RK_CHK_MIN_QTY;
   if (s->min_notional > 0 && c->bprice > 0) {

@@ -7,7 +7,11 @@
  *    (seq), so every walk over it is deterministic;
  *  - each order's `res` equals what it still needs (rk_need_refresh
  *    recomputes it from its leaves after every change of its instrument),
- *    and reserved[a] equals the sum of `res` over the open orders of asset a.
+ *    and reserved[a] equals the sum of `res` over the open orders of asset a;
+ *  - an order's `memo`, when valid, holds what need_at gives for the inputs
+ *    it names (a cache: rk_check, which figures every need afresh, would
+ *    catch a need it got wrong), and n_ro[i] counts the reduce-only orders
+ *    of instrument i in the table.
  */
 #ifndef LOB_RISK_INT_H
 #define LOB_RISK_INT_H
@@ -77,6 +81,20 @@ typedef struct {
   char name[16];
 } rk_asset_t;
 
+/* What an open order needed the last time it was figured, with every input
+ * of that figure that can change while the order is open (its room, price,
+ * leaves, the amend in flight and the leverage; the rest of an order and
+ * its instrument's spec are fixed). The layer figures every need of an
+ * instrument again after each order and update, and most change few of
+ * them (an acknowledgement none; a new order, sent last, no room of the
+ * orders before it): a need whose inputs are those of the memo is taken
+ * from it (risk_budget.c, need_memo). */
+typedef struct {
+  int64_t room, bprice, leaves, am_price, am_left, lev; /* am_*: 0 without an amend */
+  int64_t need;
+  uint8_t valid, amending;
+} rk_memo_t;
+
 /* An open order as the layer knows it. */
 typedef struct {
   uint64_t id;
@@ -92,6 +110,7 @@ typedef struct {
   int64_t am_price, am_qty; /* the amend in flight */
   int asset;           /* index into rk_t.asset */
   int64_t res;         /* 1e-8 of the asset: reserved now */
+  rk_memo_t memo;      /* set by rk_need_refresh (and seeded by v_submit, v_amend) */
 } rk_ord_t;
 
 /* A window of mids for the price-move breaker: two monotonic deques (the
@@ -110,6 +129,7 @@ struct rk {
 
   rk_ord_t *ord; /* open orders in seq order */
   size_t nord, cap;
+  size_t n_ro[RK_MAX_INST]; /* of them reduce-only, per instrument (ord_add, ord_remove) */
   uint64_t seq;
   uint64_t risk_ids; /* own ids issued: ORD_ID_RISK + 1 .. ORD_ID_RISK + risk_ids */
 
@@ -121,6 +141,7 @@ struct rk {
   /* breakers */
   rk_brk_t brk[RK_BRK_N];
   rk_state_t state;
+  int breakers_on; /* any breaker configured (the config is fixed once created) */
   int killed;
   int have_origin;
   int64_t origin;                   /* first time seen: stale clock for a book never seen */
@@ -148,8 +169,14 @@ void rk_cancel_everything(rk_t *r);
 void rk_log(rk_t *r, const char *what, const char *state, const char *why);
 
 /* --- risk_budget.c: prices, values and reservations ------------------------- */
-/* Mark (perp, when known) or mid, 1e-8 quote per base unit; 0 when neither. */
-int64_t rk_ref_px(const rk_t *r, uint16_t inst);
+/* Mark (perp, when known) or mid, 1e-8 quote per base unit; 0 when neither.
+ * (Inline, as rk_order_asset: both run a few times for every order.) */
+static inline int64_t rk_ref_px(const rk_t *r, uint16_t inst) {
+  const strat_ctx_t *c = r->ctx;
+  const inst_spec_t *s = c->spec[inst];
+  if (s->kind == INST_LINEAR_PERP && c->mark && c->mark[inst] > 0) return c->mark[inst];
+  return inst_mid2_1e8(s, book_mid2(c->book[inst])); /* the mid, as the engine's equity */
+}
 /* ticks -> 1e-8 quote per base unit. */
 lob_status_t rk_px_1e8(const inst_spec_t *s, int64_t ticks, int64_t *out);
 /* lots at a price in 1e-8 -> 1e-8 quote. */
@@ -162,15 +189,13 @@ lob_status_t rk_assets_init(rk_t *r, lob_err_t *err);
  * fill of one never takes room another order counted on), then the others
  * in the order they were sent. Perpetual only; 0 on spot. */
 int64_t rk_room(const rk_t *r, uint16_t inst, int side, size_t upto, int ro);
-/* What an order of these numbers needs, 1e-8 of its asset; room: the
- * reducing room left to it (perp; see risk_budget.c for the formulas). */
-lob_status_t rk_need_of(const rk_t *r, uint16_t inst, int side, int reduce_only, int64_t bprice,
-                        int64_t ref, int64_t leaves, int64_t room, int64_t *need);
 /* The walk that gives each open order of inst its need, in seq order:
  * rk_need_walk_start sets the room left past every reduce-only order (per
  * side), then rk_need_next, called for each order of inst in turn, gives
  * its need at the room left to it and moves the room past it. The one
- * walk of rk_need_refresh and of rk_check. */
+ * walk of rk_need_refresh and of rk_check; here the needs are figured
+ * afresh, never taken from the memos (rk_check is what would catch one
+ * gone wrong). */
 void rk_need_walk_start(const rk_t *r, uint16_t inst, int64_t room[2]);
 lob_status_t rk_need_next(const rk_t *r, const rk_ord_t *o, int64_t room[2], int64_t *need);
 /* Recomputes the need of every open order of inst (the split into reducing
@@ -181,7 +206,10 @@ lob_status_t rk_need_refresh(rk_t *r, uint16_t inst);
  * or mid). */
 lob_status_t rk_available(const rk_t *r, uint16_t inst, int asset, int64_t *avail);
 /* The asset an order of inst/side reserves. */
-int rk_order_asset(const rk_t *r, uint16_t inst, int side);
+static inline int rk_order_asset(const rk_t *r, uint16_t inst, int side) {
+  if (r->ctx->spec[inst]->kind == INST_LINEAR_PERP) return r->inst_asset[inst][1];
+  return r->inst_asset[inst][side == ORD_BUY ? 1 : 0];
+}
 /* Total equity over every venue account, 1e-8 quote; *known = 0 when a
  * spot base balance has no mid to value it (or there are no funds). */
 lob_status_t rk_equity(const rk_t *r, int64_t *eq, int *known);
@@ -197,11 +225,15 @@ typedef struct {
   int64_t leaves; /* lots: what will be open */
   int64_t ref;    /* 1e-8 */
   const rk_ord_t *self;
+  rk_memo_t memo; /* the candidate's own need at the last rk_side_extra (zeroed at first) */
 } rk_cand_t;
 /* What the candidate with `leaves` open would add to the reservations of
  * its whole side (its own need, and what the orders after it lose of the
- * reducing room): the amount the budget must find. */
-lob_status_t rk_side_extra(const rk_t *r, const rk_cand_t *c, int64_t leaves, int64_t *extra);
+ * reducing room): the amount the budget must find. The candidate's own
+ * need goes through c->memo (a bisection may try a size twice), which
+ * v_submit and v_amend then hand to the order, so that the refresh after
+ * it finds that need figured already. */
+lob_status_t rk_side_extra(const rk_t *r, rk_cand_t *c, int64_t leaves, int64_t *extra);
 /* Runs every pre-trade check and the budget; may shrink c->qty/leaves
  * (resize). Returns the check that refused, or RK_CHK_NONE. Arithmetic
  * that overflows refuses the order as INVALID (no real order comes near). */
@@ -214,8 +246,15 @@ int64_t rk_walk_px(const rk_t *r, uint16_t inst, int side, int64_t qty);
 lob_status_t rk_breakers_init(rk_t *r, lob_err_t *err);
 void rk_breakers_free(rk_t *r);
 /* Re-evaluates every breaker at ctx->now; cancels everything (or kills) on
- * a trip. book_inst: the instrument whose book just changed, or -1. */
-void rk_breakers_eval(rk_t *r, int book_inst);
+ * a trip. book_inst: the instrument whose book just changed, or -1.
+ * Inline, as it runs on every book batch and update: with every breaker
+ * off nothing can trip (a kill stays as it is), and what the evaluation
+ * keeps (when it first ran, each book's last time) is read only by the
+ * stale-data breaker, so rk_breakers_eval_on is not called at all. */
+void rk_breakers_eval_on(rk_t *r, int book_inst);
+static inline void rk_breakers_eval(rk_t *r, int book_inst) {
+  if (r->breakers_on) rk_breakers_eval_on(r, book_inst);
+}
 /* Counts one exchange error at ctx->now. */
 void rk_error_seen(rk_t *r);
 /* 1 when inst's data is stale now (stale_after set). */
