@@ -49,7 +49,7 @@ lob_status_t book_set_best(book_t *b, int side, int64_t px, int64_t qty);
 lob_status_t book_apply(book_t *b, const ev_t *e);
 
 /* book_apply for an event that carries EVF_PLAIN (event.h), which has
- * already been checked: the venue's fast road (simexch.h sx_depth_run). */
+ * already been checked: the venue's fast road (simexch.h sx_plain_run). */
 lob_status_t book_apply_plain(book_t *b, const ev_t *e);
 
 /* The strategy side's fast road (sim/engine.c): applies e[0], e[1], ... for

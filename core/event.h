@@ -53,7 +53,7 @@ typedef enum {
 #define EVF_BATCH_END 0x04
 /* Not data: set by ev_mark_plain on an EV_DEPTH level with exactly one
  * side bit, price > 0 and qty >= 0, so the engine's fast roads (book.h
- * book_apply_run, simexch.h sx_depth_run) test one bit where they would
+ * book_apply_run, simexch.h sx_plain_run) test one bit where they would
  * test five fields. Only the engine's block decoder (sim/blkring.c) sets
  * it, on every event it hands out; an event without it takes the general
  * road. */

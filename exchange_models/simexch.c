@@ -402,7 +402,7 @@ lob_status_t sx_on_market(sx_t *x, const ev_t *e) {
   return x->filled ? sx_liq_check(x, e->exch_ts) : LOB_OK;
 }
 
-size_t sx_depth_run(sx_t *x, uint16_t inst, const ev_t *e, size_t n, int64_t *t, int64_t lim,
+size_t sx_plain_run(sx_t *x, uint16_t inst, const ev_t *e, size_t n, int64_t *t, int64_t lim,
                     lob_status_t *st) {
   *st = LOB_OK;
   sx_inst_t *in = sx_inst(x, inst);
@@ -413,16 +413,28 @@ size_t sx_depth_run(sx_t *x, uint16_t inst, const ev_t *e, size_t n, int64_t *t,
   while (k < n) {
     const ev_t *ev = &e[k];
     int64_t ts = ev->exch_ts;
-    /* sx_on_market's short road (a plain depth update, EVF_PLAIN, inside a
-     * batch, no funding due), plus the engine's tests: a time that steps
-     * back (the engine clamps it) or passes lim. */
-    if ((ev->flags & (EVF_PLAIN | EVF_BATCH_END)) != EVF_PLAIN || ts >= fund || ts < tt || ts > lim)
+    unsigned f = ev->flags;
+    /* The engine's tests: a time that steps back (the engine clamps it) or
+     * passes lim; then sx_on_market's: no funding due, no batch end (a
+     * batch end may finish a snapshot or mark at the mid). */
+    if ((f & EVF_BATCH_END) || ts >= fund || ts < tt || ts > lim) break;
+    lob_status_t r;
+    if (f & EVF_PLAIN) { /* a valid depth update: sx_on_market's short road */
+      int s = (f >> 1) & 1; /* one side bit: EVF_ASK gives BOOK_ASK */
+      r = book_apply_plain(in->book, ev);
+      if (!r) r = book_event(x, in, s, ev->price, 0, ts);
+    } else if (ev->kind == EV_TRADE) { /* as on_market's EV_TRADE */
+      r = LOB_OK;
+      if (ev->price > 0) {
+        r = sx_match_trade(x, in, ev);
+        if (!r) in->last_px = ev->price;
+        if (!r && in->stops.n) r = sx_trigger_stops(x, in, TRIG_LAST, ev->price, ts);
+      }
+    } else {
       break;
-    int s = (ev->flags >> 1) & 1; /* one side bit: EVF_ASK gives BOOK_ASK */
+    }
     tt = ts;
     k++;
-    lob_status_t r = book_apply_plain(in->book, ev);
-    if (!r) r = book_event(x, in, s, ev->price, 0, ts);
     if (!r && x->filled) r = sx_liq_check(x, ts);
     if (r) {
       *st = r;

@@ -154,12 +154,12 @@ lob_status_t sx_on_market(sx_t *x, const ev_t *e);
 /* The engine's fast road over a run of market events of instrument inst
  * (the matcher sees inst whatever e->inst says): handles e[0], e[1], ...
  * exactly as sx_on_market would, for as long as each is a plain depth
- * update (EVF_PLAIN, event.h) inside a batch with no funding due, and its
- * exchange time is at least *t (the clock never goes back) and at most
- * lim. Stops after an event that emitted an update, or that failed (*st,
- * the event counted). Sets *t to the time reached and returns how many
- * events it took. */
-size_t sx_depth_run(sx_t *x, uint16_t inst, const ev_t *e, size_t n, int64_t *t, int64_t lim,
+ * update (EVF_PLAIN, event.h) or a trade, ends no batch, finds no funding
+ * due, and its exchange time is at least *t (the clock never goes back) and
+ * at most lim. Stops after an event that emitted an update, or that failed
+ * (*st, the event counted). Sets *t to the time reached and returns how
+ * many events it took. */
+size_t sx_plain_run(sx_t *x, uint16_t inst, const ev_t *e, size_t n, int64_t *t, int64_t lim,
                     lob_status_t *st);
 /* Books the funding settlements due at or before ts (also done by every
  * other entry point; the engine may call it for timers). */

@@ -85,7 +85,7 @@ struct sx {
   size_t nfund, capfund;
   sx_stats_t st;
   int filled; /* a fill happened since the last liquidation check */
-  uint64_t nemit; /* updates emitted so far (sx_depth_run stops after one) */
+  uint64_t nemit; /* updates emitted so far (sx_plain_run stops after one) */
   lob_err_t err;
 };
 

@@ -408,7 +408,7 @@ static int ties_first(const pick_t *best, const pick_t *second) {
 
 /* A run of the exchange cursor from its head (due at t), for as long as
  * its events are due by lim and nothing was scheduled. Plain depth updates
- * take the venue's fast road (sx_depth_run) several at a time; the others,
+ * take the venue's fast road (sx_plain_run) several at a time; the others,
  * one at a time, the general one (exch_data). */
 static lob_status_t exch_run(eng_t *g, mkt_t *m, int64_t t, int64_t lim, uint64_t pushes) {
   cur_t *c = &m->xc;
@@ -418,7 +418,7 @@ static lob_status_t exch_run(eng_t *g, mkt_t *m, int64_t t, int64_t lim, uint64_
   for (;;) {
     uint64_t before = g->emitted;
     size_t left = c->n - c->pos;
-    size_t k = sx_depth_run(v->sx, inst, c->head, left, &t, lim, &st);
+    size_t k = sx_plain_run(v->sx, inst, c->head, left, &t, lim, &st);
     if (k) {
       g->events += k;
       c->clock = t;
@@ -442,9 +442,29 @@ static lob_status_t exch_run(eng_t *g, mkt_t *m, int64_t t, int64_t lim, uint64_
   }
 }
 
-/* A run of the local cursor, as exch_run: book levels that end no batch
- * (nothing reads the book between batches) go to the strategy's book
- * several at a time (book_apply_run); the rest one at a time (local_data). */
+/* The local side's fast road from the cursor's head: book levels that end
+ * no batch go to the strategy's book (book_apply_run: nothing reads it
+ * between batches), and trades pass over when the strategy takes none (no
+ * on_trade, or not started: a trade changes nothing else on this side).
+ * Returns how many events it took, *t the local time reached (<= rlim). */
+static size_t local_fast(eng_t *g, mkt_t *m, const cur_t *c, int64_t *t, int64_t rlim) {
+  const ev_t *e = c->head;
+  size_t left = c->n - c->pos, k = 0, took;
+  int pass_trades = !(g->live && g->sd->on_trade);
+  do {
+    took = book_apply_run(m->lbook, e + k, left - k, t, rlim);
+    k += took;
+    for (; pass_trades && k < left && e[k].kind == EV_TRADE; k++, took++) {
+      int64_t ts = e[k].local_ts > *t ? e[k].local_ts : *t;
+      if (ts > rlim) break;
+      *t = ts;
+    }
+  } while (took && k < left);
+  return k;
+}
+
+/* A run of the local cursor, as exch_run: the fast road (local_fast) where
+ * it can, the rest one at a time (local_data). */
 static lob_status_t local_run(eng_t *g, mkt_t *m, int64_t t, int64_t lim, uint64_t pushes) {
   cur_t *c = &m->lc;
   lob_status_t st;
@@ -454,7 +474,7 @@ static lob_status_t local_run(eng_t *g, mkt_t *m, int64_t t, int64_t lim, uint64
     int64_t rlim = lim;
     if (!g->live && g->cfg->start <= rlim) rlim = g->cfg->start == INT64_MIN ? INT64_MIN : g->cfg->start - 1;
     size_t left = c->n - c->pos;
-    size_t k = rlim > INT64_MIN ? book_apply_run(m->lbook, c->head, left, &t, rlim) : 0;
+    size_t k = rlim > INT64_MIN ? local_fast(g, m, c, &t, rlim) : 0;
     if (k) {
       c->clock = t;
       g->ctx.now = t;

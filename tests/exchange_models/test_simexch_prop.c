@@ -173,17 +173,18 @@ static void test_property(void **state) {
           (unsigned long long)spot_tot.fills, (unsigned long long)spot_tot.rejected);
 }
 
-/* ---- sx_depth_run against sx_on_market --------------------------------------------------- */
+/* ---- sx_plain_run against sx_on_market --------------------------------------------------- */
 
-/* Feeds e[0..n) to b the engine's way: runs of plain depth updates through
- * sx_depth_run, everything else (and whatever a run stops at) through
- * sx_on_market; lim bounds the runs as the engine's next candidate would. */
+/* Feeds e[0..n) to b the engine's way: runs of plain depth updates and
+ * trades through sx_plain_run, everything else (and whatever a run stops
+ * at) through sx_on_market; lim bounds the runs as the engine's next
+ * candidate would. */
 static void feed_runs(fx_t *b, const ev_t *e, size_t n, int64_t *clock, uint64_t *s) {
   size_t i = 0;
   while (i < n) {
     int64_t lim = rnd(s, 4) ? INT64_MAX : *clock + rnd(s, 40);
     lob_status_t st;
-    size_t k = sx_depth_run(b->x, 0, &e[i], n - i, clock, lim, &st);
+    size_t k = sx_plain_run(b->x, 0, &e[i], n - i, clock, lim, &st);
     assert_int_equal(st, LOB_OK);
     if (k) {
       assert_true(*clock <= lim);
@@ -216,11 +217,12 @@ static void same_updates(const fx_t *a, const fx_t *b) {
 
 /* Two venues with the same set-up see the same random tape: one event by
  * event through sx_on_market, the other through the engine's fast road.
- * Batches of depth updates (one batch end each), trades, marks, funding,
- * snapshots, exchange times that step back now and then, and our orders
- * resting near the touch (so queues advance and crossings fill): every
- * emitted update and the accounts must be the same. */
-static void test_depth_run_same(void **state) {
+ * Batches of depth updates and trades (one batch end each), marks, funding,
+ * exchange times that step back now and then, our orders resting near the
+ * touch (so queues advance and crossings fill) and stops on the last trade
+ * (fired by trades in a run, or at once when placed against the last trade
+ * price): every emitted update and the accounts must be the same. */
+static void test_plain_run_same(void **state) {
   (void)state;
   size_t runs = 0;
   for (uint64_t seed = 1; seed <= 6; seed++) {
@@ -242,7 +244,7 @@ static void test_depth_run_same(void **state) {
           ts += rnd(&s, 8) == 0 ? -rnd(&s, 3) : rnd(&s, 3); /* now and then back */
           e->exch_ts = e->local_ts = ts;
           int side = (int)rnd(&s, 2);
-          e->kind = rnd(&s, 50) ? EV_DEPTH : EV_TRADE;
+          e->kind = rnd(&s, 5) ? EV_DEPTH : EV_TRADE; /* trades fill our resting orders */
           e->flags = side ? EVF_ASK : EVF_BID;
           /* now and then through the other side: crossings fill our orders */
           int64_t off = rnd(&s, 12) == 0 ? -rnd(&s, 3) : 1 + rnd(&s, 6);
@@ -275,6 +277,12 @@ static void test_depth_run_same(void **state) {
         q.tif = TIF_GTC;
         q.price = q.side == ORD_BUY ? mid - rnd(&s, 4) : mid + rnd(&s, 4);
         q.qty = 1 + rnd(&s, 20);
+        if (rnd(&s, 4) == 0) { /* a stop on the last trade: placed against it, fired by trades */
+          q.type = ORD_STOP_MARKET;
+          q.trigger = TRIG_LAST;
+          q.trigger_price = mid + rnd(&s, 7) - 3;
+          q.qty = 1 + rnd(&s, 3);
+        }
         if (rnd(&s, 3) == 0) {
           assert_int_equal(sx_on_cancel_all(a->x, 0, ts), LOB_OK);
           assert_int_equal(sx_on_cancel_all(b->x, 0, ts), LOB_OK);
@@ -309,7 +317,7 @@ static void test_depth_run_same(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_property),
-      cmocka_unit_test(test_depth_run_same),
+      cmocka_unit_test(test_plain_run_same),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
