@@ -449,10 +449,13 @@ lob_status_t book_apply(book_t *b, const ev_t *e) {
   }
 }
 
-lob_status_t book_apply_plain(book_t *b, const ev_t *e) {
-  unsigned s = (e->flags >> 1) & 1u; /* one side bit: EVF_ASK gives 1 */
-  return set_key(&b->s[s], to_key((int)s, e->price), e->qty);
+/* The level of an EVF_PLAIN event, already checked (event.h). */
+static inline lob_status_t set_plain(book_t *b, const ev_t *e) {
+  int s = ev_plain_side(e);
+  return set_key(&b->s[s], to_key(s, e->price), e->qty);
 }
+
+lob_status_t book_apply_plain(book_t *b, const ev_t *e) { return set_plain(b, e); }
 
 size_t book_apply_run(book_t *b, const ev_t *e, size_t n, int64_t *t, int64_t lim) {
   int64_t tt = *t;
@@ -464,8 +467,7 @@ size_t book_apply_run(book_t *b, const ev_t *e, size_t n, int64_t *t, int64_t li
     if ((x->flags & (EVF_PLAIN | EVF_BATCH_END)) != EVF_PLAIN) break;
     int64_t ts = x->local_ts > tt ? x->local_ts : tt;
     if (ts > lim) break;
-    unsigned s = (x->flags >> 1) & 1u; /* one side bit: EVF_ASK gives 1 */
-    if (set_key(&b->s[s], to_key((int)s, x->price), x->qty) != LOB_OK) break; /* out of memory: unchanged */
+    if (set_plain(b, x) != LOB_OK) break; /* out of memory: unchanged */
     tt = ts;
   }
   *t = tt;

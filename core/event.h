@@ -85,6 +85,10 @@ static inline void ev_mark_plain(ev_t *e) {
   e->flags = (uint8_t)((e->flags & ~EVF_PLAIN) | (plain ? EVF_PLAIN : 0));
 }
 
+/* Book side of an EVF_PLAIN event (exactly one side bit): 0 bid, 1 ask,
+ * without ev_side's tests. */
+static inline int ev_plain_side(const ev_t *e) { return (e->flags >> 1) & 1; }
+
 /* 1 for the kinds that change an L2 book (clear, snapshot, depth, bbo). */
 static inline int ev_is_book(int kind) {
   return kind == EV_CLEAR || kind == EV_SNAPSHOT || kind == EV_DEPTH || kind == EV_BBO;

@@ -420,9 +420,8 @@ size_t sx_plain_run(sx_t *x, uint16_t inst, const ev_t *e, size_t n, int64_t *t,
     if ((f & EVF_BATCH_END) || ts >= fund || ts < tt || ts > lim) break;
     lob_status_t r;
     if (f & EVF_PLAIN) { /* a valid depth update: sx_on_market's short road */
-      int s = (f >> 1) & 1; /* one side bit: EVF_ASK gives BOOK_ASK */
       r = book_apply_plain(in->book, ev);
-      if (!r) r = book_event(x, in, s, ev->price, 0, ts);
+      if (!r) r = book_event(x, in, ev_plain_side(ev), ev->price, 0, ts);
     } else if (ev->kind == EV_TRADE) { /* as on_market's EV_TRADE */
       r = LOB_OK;
       if (ev->price > 0) {
