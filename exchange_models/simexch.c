@@ -385,6 +385,16 @@ static inline lob_status_t book_event(sx_t *x, sx_inst_t *in, int s, int64_t px,
  * full one. */
 static void cross_unknown(sx_inst_t *in) { in->rest[0].clear = in->rest[1].clear = 0; }
 
+/* A trade of the data at ts: our resting orders it reaches fill, then the
+ * last price moves and stops on it may fire. */
+static inline lob_status_t trade_event(sx_t *x, sx_inst_t *in, const ev_t *e, int64_t ts) {
+  if (e->price <= 0) return LOB_OK;
+  lob_status_t st = sx_match_trade(x, in, e);
+  if (st) return st;
+  in->last_px = e->price;
+  return in->stops.n ? sx_trigger_stops(x, in, TRIG_LAST, e->price, ts) : LOB_OK;
+}
+
 static lob_status_t on_market(sx_t *x, const ev_t *e);
 
 /* Most events are depth updates inside a batch with nothing else due: they
@@ -422,13 +432,8 @@ size_t sx_plain_run(sx_t *x, uint16_t inst, const ev_t *e, size_t n, int64_t *t,
     if (f & EVF_PLAIN) { /* a valid depth update: sx_on_market's short road */
       r = book_apply_plain(in->book, ev);
       if (!r) r = book_event(x, in, ev_plain_side(ev), ev->price, 0, ts);
-    } else if (ev->kind == EV_TRADE) { /* as on_market's EV_TRADE */
-      r = LOB_OK;
-      if (ev->price > 0) {
-        r = sx_match_trade(x, in, ev);
-        if (!r) in->last_px = ev->price;
-        if (!r && in->stops.n) r = sx_trigger_stops(x, in, TRIG_LAST, ev->price, ts);
-      }
+    } else if (ev->kind == EV_TRADE) {
+      r = trade_event(x, in, ev, ts);
     } else {
       break;
     }
@@ -473,10 +478,7 @@ __attribute__((noinline)) static lob_status_t on_market(sx_t *x, const ev_t *e) 
       else cross_unknown(in);
       break;
     case EV_TRADE:
-      if (e->price <= 0) break;
-      if ((st = sx_match_trade(x, in, e))) return st;
-      in->last_px = e->price;
-      if (in->stops.n) st = sx_trigger_stops(x, in, TRIG_LAST, e->price, ts);
+      st = trade_event(x, in, e, ts);
       break;
     case EV_MARK_PRICE:
       if (e->price <= 0) break;
