@@ -406,6 +406,18 @@ static int ties_first(const pick_t *best, const pick_t *second) {
   return before(&a, second);
 }
 
+/* After the cursor moved on: whether its run goes on, with *t the time of
+ * its new head (never back). It ends at the end of the data, when something
+ * was scheduled meanwhile (pushes: the count when the run began), or past
+ * lim. */
+static inline int run_goes_on(const eng_t *g, const cur_t *c, int local, int64_t *t, int64_t lim,
+                              uint64_t pushes) {
+  if (g->scheduled != pushes || !c->head) return 0;
+  int64_t h = local ? c->head->local_ts : c->head->exch_ts;
+  if (h > *t) *t = h;
+  return *t <= lim;
+}
+
 /* A run of the exchange cursor from its head (due at t), for as long as
  * its events are due by lim and nothing was scheduled. Plain depth updates
  * take the venue's fast road (sx_plain_run) several at a time; the others,
@@ -427,18 +439,14 @@ static lob_status_t exch_run(eng_t *g, mkt_t *m, int64_t t, int64_t lim, uint64_
       if (g->emitted != before && (st = check_venue(g, v)) != LOB_OK) return eng_fail(g, st, NULL);
       c->pos += k - 1;
       if ((st = cur_next(g, m, c)) != LOB_OK) return st;
-      if (g->scheduled != pushes || !c->head) return LOB_OK;
-      if (c->head->exch_ts > t) t = c->head->exch_ts; /* never back: the clock holds */
-      if (t > lim) return LOB_OK;
+      if (!run_goes_on(g, c, 0, &t, lim, pushes)) return LOB_OK;
       if (k == left) continue; /* the block ended, not the run */
     }
     c->clock = t;
     g->events++;
     if ((st = exch_data(g, m, c->head, t)) != LOB_OK) return st;
     if ((st = cur_next(g, m, c)) != LOB_OK) return st;
-    if (g->scheduled != pushes || !c->head) return LOB_OK;
-    if (c->head->exch_ts > t) t = c->head->exch_ts;
-    if (t > lim) return LOB_OK;
+    if (!run_goes_on(g, c, 0, &t, lim, pushes)) return LOB_OK;
   }
 }
 
@@ -480,11 +488,7 @@ static lob_status_t local_run(eng_t *g, mkt_t *m, int64_t t, int64_t lim, uint64
       g->ctx.now = t;
       c->pos += k - 1;
       if ((st = cur_next(g, m, c)) != LOB_OK) return st;
-      /* Applying levels schedules nothing: only the end of the data or the
-       * time bound ends this run here. */
-      if (!c->head) return LOB_OK;
-      if (c->head->local_ts > t) t = c->head->local_ts;
-      if (t > lim) return LOB_OK;
+      if (!run_goes_on(g, c, 1, &t, lim, pushes)) return LOB_OK;
       if (k == left) continue;
     }
     c->clock = t;
@@ -492,9 +496,7 @@ static lob_status_t local_run(eng_t *g, mkt_t *m, int64_t t, int64_t lim, uint64
     if (!g->live && t >= g->cfg->start) eng_go_live(g, t);
     if ((st = local_data(g, m, c->head)) != LOB_OK) return st;
     if ((st = cur_next(g, m, c)) != LOB_OK) return st;
-    if (g->scheduled != pushes || !c->head) return LOB_OK;
-    if (c->head->local_ts > t) t = c->head->local_ts;
-    if (t > lim) return LOB_OK;
+    if (!run_goes_on(g, c, 1, &t, lim, pushes)) return LOB_OK;
   }
 }
 
