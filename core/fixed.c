@@ -296,12 +296,6 @@ static inline char *put_u64(char *p, uint64_t x) {
   return put_exact(p, x % E18, 18);
 }
 
-char *fx_put_uint(char *end, uint64_t x) {
-  char *p = end - ndigits(x);
-  put_u64(p, x);
-  return p;
-}
-
 char *fx_put_u64(char *p, uint64_t x) { return put_u64(p, x); }
 
 /* Most sizes and fees are below 1 and most prices have a few digits: a

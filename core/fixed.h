@@ -81,10 +81,6 @@ static inline lob_status_t fx__div_round64(int64_t n, int64_t d, int64_t *out) {
   return LOB_OK;
 }
 
-/* Writes the decimal digits of x (at least one) so that they end just
- * before `end`, and returns where they start: no NUL, at most 20 bytes. */
-char *fx_put_uint(char *end, uint64_t x);
-
 /* The longest text fx_put_fixed writes: "-9.223372036854775808" (INT64_MIN
  * at scale 18; at scale 0 it is 20 bytes, a sign and 19 digits). */
 #define FX_FIXED_MAX 21
