@@ -258,25 +258,39 @@ static int file_digests(const char *path, unsigned char plain[32], unsigned char
   return rc;
 }
 
-int tu_run_pinned(const char *rundir, const char *sj, const char *pin) {
+/* Both digests of rundir's orders, fills and equity files: SHA-256 over
+ * their plain SHA-256s, and over their chunk-tree SHA-256s. */
+static int run_digests(const char *rundir, unsigned char plain_d[32], unsigned char tree_d[32]) {
   static const char *const files[3] = {"orders.csv", "fills.csv", "equity.csv"};
-  unsigned char plain[3][32], tree[3][32], d[32];
-  char path[1400], hex[65], want[128];
+  unsigned char plain[3][32], tree[3][32];
+  char path[1400];
   for (int i = 0; i < 3; i++) {
     snprintf(path, sizeof path, "%s/%s", rundir, files[i]);
     if (file_digests(path, plain[i], tree[i]) != 0) {
-      fprintf(stderr, "tu_run_pinned: cannot read %s\n", path);
-      return 0;
+      fprintf(stderr, "tu: cannot read %s\n", path);
+      return -1;
     }
   }
-  EVP_Digest(plain, sizeof plain, d, NULL, EVP_sha256(), NULL);
-  hex32(d, hex);
+  EVP_Digest(plain, sizeof plain, plain_d, NULL, EVP_sha256(), NULL);
+  EVP_Digest(tree, sizeof tree, tree_d, NULL, EVP_sha256(), NULL);
+  return 0;
+}
+
+int tu_output_digest(const char *rundir, unsigned char out[32]) {
+  unsigned char plain[32];
+  return run_digests(rundir, plain, out);
+}
+
+int tu_run_pinned(const char *rundir, const char *sj, const char *pin) {
+  unsigned char plain[32], tree[32];
+  char hex[65], want[128];
+  if (run_digests(rundir, plain, tree) != 0) return 0;
+  hex32(plain, hex);
   if (strcmp(hex, pin) != 0) {
     fprintf(stderr, "tu_run_pinned: the files of %s give %s, pinned %s\n", rundir, hex, pin);
     return 0;
   }
-  EVP_Digest(tree, sizeof tree, d, NULL, EVP_sha256(), NULL);
-  hex32(d, hex);
+  hex32(tree, hex);
   snprintf(want, sizeof want, "\"output_digest\": \"%s\"", hex);
   if (!strstr(sj, want)) {
     fprintf(stderr, "tu_run_pinned: summary.json of %s does not state %s\n", rundir, want);

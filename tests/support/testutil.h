@@ -65,6 +65,10 @@ int tu_awk_nums(const char *prog, const char *files, int64_t *v, int n);
  *    docs/simulation.md's definition, worked out here the slow way (OpenSSL
  *    per 64 KiB chunk), apart from the program's writer. */
 int tu_run_pinned(const char *rundir, const char *sj, const char *pin);
+/* The output digest of rundir's files by docs/simulation.md's definition,
+ * worked out the slow way as tu_run_pinned does. 0, or -1 if a file cannot
+ * be read. */
+int tu_output_digest(const char *rundir, unsigned char out[32]);
 
 /* 1 if `"key": "<amount>"` stands in the summary text sj, the amount (in
  * 1e-8) written with 8 decimals as summary.json writes money; else 0. */
