@@ -457,14 +457,16 @@ static inline lob_status_t set_plain(book_t *b, const ev_t *e) {
 
 lob_status_t book_apply_plain(book_t *b, const ev_t *e) { return set_plain(b, e); }
 
-size_t book_apply_run(book_t *b, const ev_t *e, size_t n, int64_t *t, int64_t lim) {
+size_t book_apply_run(book_t *b, const ev_t *e, size_t n, int64_t *t, int64_t lim, unsigned stop) {
   int64_t tt = *t;
+  unsigned mask = EVF_PLAIN | (stop & EVF_BATCH_END);
   size_t k = 0;
   for (; k < n; k++) {
     const ev_t *x = &e[k];
-    /* Only a plain level (EVF_PLAIN: a valid depth update) that ends no
-     * batch; anything else is the caller's one-event road. */
-    if ((x->flags & (EVF_PLAIN | EVF_BATCH_END)) != EVF_PLAIN) break;
+    /* Only a plain level (EVF_PLAIN: a valid depth update), that ends no
+     * batch if the caller stops at batch ends; anything else is the
+     * caller's one-event road. */
+    if ((x->flags & mask) != EVF_PLAIN) break;
     int64_t ts = x->local_ts > tt ? x->local_ts : tt;
     if (ts > lim) break;
     if (set_plain(b, x) != LOB_OK) break; /* out of memory: unchanged */

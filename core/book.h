@@ -53,12 +53,14 @@ lob_status_t book_apply(book_t *b, const ev_t *e);
 lob_status_t book_apply_plain(book_t *b, const ev_t *e);
 
 /* The strategy side's fast road (sim/engine.c): applies e[0], e[1], ... for
- * as long as each is a plain depth update (EVF_PLAIN, event.h) that does not
- * end its batch and whose local time, never going back from *t, is at most
- * lim. Sets *t to the local time reached and returns how many were applied;
- * the event it stopped at is untouched (the caller's general road applies
- * it, and reports it if it is malformed). */
-size_t book_apply_run(book_t *b, const ev_t *e, size_t n, int64_t *t, int64_t lim);
+ * as long as each is a plain depth update (EVF_PLAIN, event.h) whose local
+ * time, never going back from *t, is at most lim, and, when stop is
+ * EVF_BATCH_END, that does not end its batch (the caller reads the book at
+ * batch ends; stop 0 goes through them). Sets *t to the local time reached
+ * and returns how many were applied; the event it stopped at is untouched
+ * (the caller's general road applies it, and reports it if it is
+ * malformed). */
+size_t book_apply_run(book_t *b, const ev_t *e, size_t n, int64_t *t, int64_t lim, unsigned stop);
 
 /* Best level of side: returns 1 and fills px/qty (either may be NULL), or
  * 0 when the side is empty. */

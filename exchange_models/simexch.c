@@ -419,15 +419,20 @@ size_t sx_plain_run(sx_t *x, uint16_t inst, const ev_t *e, size_t n, int64_t *t,
   if (!in || in->in_snapshot) return 0;
   int64_t tt = *t, fund = x->fund_min;
   uint64_t em = x->nemit;
+  /* A batch end does something of its own only in a snapshot (not here:
+   * tested above, and nothing in a run starts one) or when a perpetual
+   * without mark prices marks at the mid (on_market's last lines); else it
+   * is one more event of the run. */
+  unsigned stop = x->perp && !in->mark ? EVF_BATCH_END : 0;
   size_t k = 0;
   while (k < n) {
     const ev_t *ev = &e[k];
     int64_t ts = ev->exch_ts;
     unsigned f = ev->flags;
     /* The engine's tests: a time that steps back (the engine clamps it) or
-     * passes lim; then sx_on_market's: no funding due, no batch end (a
-     * batch end may finish a snapshot or mark at the mid). */
-    if ((f & EVF_BATCH_END) || ts >= fund || ts < tt || ts > lim) break;
+     * passes lim; then sx_on_market's: no funding due, no batch end that
+     * does something (stop). */
+    if ((f & stop) || ts >= fund || ts < tt || ts > lim) break;
     lob_status_t r;
     if (f & EVF_PLAIN) { /* a valid depth update: sx_on_market's short road */
       r = book_apply_plain(in->book, ev);

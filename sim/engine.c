@@ -450,17 +450,21 @@ static lob_status_t exch_run(eng_t *g, mkt_t *m, int64_t t, int64_t lim, uint64_
   }
 }
 
-/* The local side's fast road from the cursor's head: book levels that end
- * no batch go to the strategy's book (book_apply_run: nothing reads it
- * between batches), and trades pass over when the strategy takes none (no
- * on_trade, or not started: a trade changes nothing else on this side).
- * Returns how many events it took, *t the local time reached (<= rlim). */
+/* The local side's fast road from the cursor's head: book levels go to
+ * the strategy's book (book_apply_run: nothing reads it between batches),
+ * up to a batch end when one is read (local_data: a started strategy's
+ * on_book, the risk layer's breakers), and trades pass over when the
+ * strategy takes none (no on_trade, or not started: a trade changes nothing
+ * else on this side). Returns how many events it took, *t the local time
+ * reached (<= rlim). */
 static size_t local_fast(eng_t *g, mkt_t *m, const cur_t *c, int64_t *t, int64_t rlim) {
   const ev_t *e = c->head;
   size_t left = c->n - c->pos, k = 0, took;
   int pass_trades = !(g->live && g->sd->on_trade);
+  int ends_read = g->live && (g->sd->on_book || (g->risk && rk_reads_book(g->risk)));
+  unsigned stop = ends_read ? EVF_BATCH_END : 0;
   do {
-    took = book_apply_run(m->lbook, e + k, left - k, t, rlim);
+    took = book_apply_run(m->lbook, e + k, left - k, t, rlim, stop);
     k += took;
     for (; pass_trades && k < left && e[k].kind == EV_TRADE; k++, took++) {
       int64_t ts = e[k].local_ts > *t ? e[k].local_ts : *t;

@@ -361,6 +361,8 @@ void rk_on_book(rk_t *r, uint16_t inst) {
   if (inst < r->ctx->ninst) rk_breakers_eval(r, inst);
 }
 
+int rk_reads_book(const rk_t *r) { return r->breakers_on; }
+
 void rk_on_timer(rk_t *r) { rk_breakers_eval(r, -1); }
 
 /* --- kill switch ------------------------------------------------------------------ */

@@ -84,6 +84,9 @@ lob_status_t rk_on_update(rk_t *r, const ord_update_t *u);
 /* A book batch of instrument inst was applied (price-move and stale-data
  * breakers). */
 void rk_on_book(rk_t *r, uint16_t inst);
+/* 0 when rk_on_book does nothing (no breaker configured): a host may then
+ * leave it uncalled, and pass book batch ends on its fast road. */
+int rk_reads_book(const rk_t *r);
 /* A timer at ctx->now: time-based breakers (stale data, UTC day roll). */
 void rk_on_timer(rk_t *r);
 

@@ -523,11 +523,11 @@ static void test_property(void **state) {
  * marked by ev_mark_plain as the engine's decoder marks them, with random
  * bounds. Where a run must stop is worked out here by the
  * documented rule, written as a plain list of conditions. */
-static int run_takes(const ev_t *e, int64_t t, int64_t lim) {
+static int run_takes(const ev_t *e, int64_t t, int64_t lim, int stop_at_ends) {
   int side_ok = (e->flags & EVF_SIDE_MASK) == EVF_BID || (e->flags & EVF_SIDE_MASK) == EVF_ASK;
   int64_t ts = e->local_ts > t ? e->local_ts : t;
-  return e->kind == EV_DEPTH && side_ok && !(e->flags & EVF_BATCH_END) && e->price > 0 &&
-         e->qty >= 0 && ts <= lim;
+  int end_ok = !stop_at_ends || !(e->flags & EVF_BATCH_END);
+  return e->kind == EV_DEPTH && side_ok && end_ok && e->price > 0 && e->qty >= 0 && ts <= lim;
 }
 
 static void same_books(const book_t *a, const book_t *b) {
@@ -570,19 +570,21 @@ static void test_apply_run(void **state) {
     size_t pos = 0;
     while (pos < N) {
       int64_t lim = t + xs_in(0, 200), t_fast = t, t_ref = t;
+      /* half the runs stop at batch ends, half go through them */
+      int ends = (int)(xs() & 1);
       size_t want = 0;
-      while (pos + want < N && run_takes(&evs[pos + want], t_ref, lim)) {
+      while (pos + want < N && run_takes(&evs[pos + want], t_ref, lim, ends)) {
         if (evs[pos + want].local_ts > t_ref) t_ref = evs[pos + want].local_ts;
         assert_int_equal(book_apply(ref, &evs[pos + want]), LOB_OK);
         want++;
       }
-      size_t got = book_apply_run(fast, &evs[pos], N - pos, &t_fast, lim);
+      size_t got = book_apply_run(fast, &evs[pos], N - pos, &t_fast, lim, ends ? EVF_BATCH_END : 0);
       assert_int_equal(got, want);
       assert_int_equal(t_fast, t_ref);
       same_books(fast, ref);
       pos += got;
       t = t_fast;
-      if (pos < N && !run_takes(&evs[pos], t, lim)) {
+      if (pos < N && !run_takes(&evs[pos], t, lim, ends)) {
         /* the caller's one-event road: apply it to both (a malformed one
          * is refused by both alike) */
         lob_status_t a = book_apply(fast, &evs[pos]), b = book_apply(ref, &evs[pos]);

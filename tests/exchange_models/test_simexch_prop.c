@@ -215,9 +215,24 @@ static void same_updates(const fx_t *a, const fx_t *b) {
   }
 }
 
+/* The position as the account values it: the mark (or the mid standing in
+ * for it) and what follows from it. */
+static void same_position(const fx_t *a, const fx_t *b) {
+  acct_pos_view_t va, vb;
+  assert_int_equal(acct_pos_view(a->a, 0, &va, NULL), LOB_OK);
+  assert_int_equal(acct_pos_view(b->a, 0, &vb, NULL), LOB_OK);
+  assert_int_equal(va.mark, vb.mark);
+  assert_int_equal(va.mark_is_mid, vb.mark_is_mid);
+  assert_int_equal(va.upnl, vb.upnl);
+  assert_int_equal(va.mm, vb.mm);
+  assert_int_equal(va.liq_px, vb.liq_px);
+}
+
 /* Two venues with the same set-up see the same random tape: one event by
  * event through sx_on_market, the other through the engine's fast road.
- * Batches of depth updates and trades (one batch end each), marks, funding,
+ * Batches of depth updates and trades (one to three in a row, so that a
+ * run meets batch ends: before the first mark price they stop it, the
+ * venue marks at the mid; after it they do not), marks, funding,
  * exchange times that step back now and then, our orders resting near the
  * touch (so queues advance and crossings fill) and stops on the last trade
  * (fired by trades in a run, or at once when placed against the last trade
@@ -231,27 +246,30 @@ static void test_plain_run_same(void **state) {
     fx_t *a = mkfx(&o), *b = mkfx(&o);
     uint64_t s = seed * 7919 + 3;
     int64_t mid = 200000, ts = 1, clock = INT64_MIN, next_id = 1;
-    ev_t batch[64];
+    ev_t batch[128];
     for (int step = 0; step < 3000; step++) {
       size_t n = 0;
       int64_t r = rnd(&s, 100);
       if (r < 80) {
-        size_t len = 1 + (size_t)rnd(&s, 40);
-        if (rnd(&s, 10) == 0) mid += rnd(&s, 9) - 4;
-        for (; n < len; n++) {
-          ev_t *e = &batch[n];
-          memset(e, 0, sizeof *e);
-          ts += rnd(&s, 8) == 0 ? -rnd(&s, 3) : rnd(&s, 3); /* now and then back */
-          e->exch_ts = e->local_ts = ts;
-          int side = (int)rnd(&s, 2);
-          e->kind = rnd(&s, 5) ? EV_DEPTH : EV_TRADE; /* trades fill our resting orders */
-          e->flags = side ? EVF_ASK : EVF_BID;
-          /* now and then through the other side: crossings fill our orders */
-          int64_t off = rnd(&s, 12) == 0 ? -rnd(&s, 3) : 1 + rnd(&s, 6);
-          e->price = side ? mid + off : mid - off;
-          e->qty = rnd(&s, 4) == 0 ? 0 : 1 + rnd(&s, 40);
+        /* one to three batches in a row: a run may go through batch ends */
+        for (int nb = 1 + (int)rnd(&s, 3); nb > 0; nb--) {
+          size_t len = n + 1 + (size_t)rnd(&s, 40);
+          if (rnd(&s, 10) == 0) mid += rnd(&s, 9) - 4;
+          for (; n < len; n++) {
+            ev_t *e = &batch[n];
+            memset(e, 0, sizeof *e);
+            ts += rnd(&s, 8) == 0 ? -rnd(&s, 3) : rnd(&s, 3); /* now and then back */
+            e->exch_ts = e->local_ts = ts;
+            int side = (int)rnd(&s, 2);
+            e->kind = rnd(&s, 5) ? EV_DEPTH : EV_TRADE; /* trades fill our resting orders */
+            e->flags = side ? EVF_ASK : EVF_BID;
+            /* now and then through the other side: crossings fill our orders */
+            int64_t off = rnd(&s, 12) == 0 ? -rnd(&s, 3) : 1 + rnd(&s, 6);
+            e->price = side ? mid + off : mid - off;
+            e->qty = rnd(&s, 4) == 0 ? 0 : 1 + rnd(&s, 40);
+          }
+          batch[n - 1].flags |= EVF_BATCH_END;
         }
-        batch[n - 1].flags |= EVF_BATCH_END;
         for (size_t i = 0; i < n; i++) ev_mark_plain(&batch[i]); /* as the engine's decoder does */
       } else if (r < 85) {
         memset(&batch[0], 0, sizeof batch[0]);
@@ -295,6 +313,7 @@ static void test_plain_run_same(void **state) {
       for (size_t i = 0; i < n; i++) assert_int_equal(sx_on_market(a->x, &batch[i]), LOB_OK);
       feed_runs(b, batch, n, &clock, &s);
       same_updates(a, b);
+      same_position(a, b);
       ok(a);
       ok(b);
       runs += a->n;
