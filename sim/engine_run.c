@@ -155,8 +155,9 @@ static lob_status_t equity_header(eng_t *g) {
 }
 
 lob_status_t eng_sample(eng_t *g, int64_t t) {
-  char cells[4096] = "", *p = cells, *end = cells + sizeof cells, a1[48], a2[48], a3[48];
+  ro_cells_t c;
   lob_status_t st;
+  ro_cells_init(&c);
   for (size_t i = 0; i < g->nm; i++) {
     mkt_t *m = &g->m[i];
     acct_t *ac = g->v[m->venue].acct;
@@ -174,28 +175,22 @@ lob_status_t eng_sample(eng_t *g, int64_t t) {
       pos = g->pos[i];
       mark = eng_mid_1e8(g, i);
     }
-    inst_qty_format(&m->spec, pos, a1, sizeof a1);
-    fx_format(mark, FX_MONEY_SCALE, 0, a2, sizeof a2);
-    fx_format(upnl, FX_MONEY_SCALE, FX_MONEY_SCALE, a3, sizeof a3);
-    p += snprintf(p, (size_t)(end - p), "%s%s,%s,%s", p == cells ? "" : ",", a1, a2, a3);
+    ro_cells_market(&c, &m->spec, pos, mark, upnl);
   }
   int64_t total = 0;
   for (size_t vi = 0; vi < g->nv; vi++) {
     for (size_t a = 0; a < acct_asset_count(g->v[vi].acct); a++) {
       acct_asset_view_t av;
       acct_asset_view(g->v[vi].acct, (int)a, &av);
-      fx_format(av.total, FX_MONEY_SCALE, FX_MONEY_SCALE, a1, sizeof a1);
-      p += snprintf(p, (size_t)(end - p), ",%s", a1);
+      ro_cells_money(&c, av.total);
     }
     int64_t eq;
     if ((st = eng_venue_equity(g, vi, &eq)) != LOB_OK) return eng_fail(g, st, NULL);
     total += eq;
-    fx_format(eq, FX_MONEY_SCALE, FX_MONEY_SCALE, a1, sizeof a1);
-    p += snprintf(p, (size_t)(end - p), ",%s", a1);
+    ro_cells_money(&c, eq);
   }
-  fx_format(total, FX_MONEY_SCALE, FX_MONEY_SCALE, a1, sizeof a1);
-  snprintf(p, (size_t)(end - p), ",%s", a1);
-  if ((st = ro_equity_row(g->out, t, cells)) != LOB_OK) return eng_fail(g, st, "cannot write equity.csv");
+  ro_cells_money(&c, total);
+  if ((st = ro_equity_cells(g->out, t, &c)) != LOB_OK) return eng_fail(g, st, "cannot write equity.csv");
   return LOB_OK;
 }
 

@@ -422,15 +422,13 @@ static int64_t venue_equity(const pp_t *p, const char *v) {
 }
 
 lob_status_t pp_sample(pp_t *p, int64_t t) {
-  char cells[4096] = "", *c = cells, *end = cells + sizeof cells, a1[48], a2[48], a3[48];
+  ro_cells_t c;
   const char *vs[RC_MAX_MARKETS], *as[16];
+  ro_cells_init(&c);
   for (size_t i = 0; i < p->nm; i++) {
     int64_t mark, upnl;
     mark_upnl(p, i, &mark, &upnl);
-    inst_qty_format(&p->m[i].info.spec, p->m[i].xpos, a1, sizeof a1);
-    fx_format(mark, FX_MONEY_SCALE, 0, a2, sizeof a2);
-    fx_format(upnl, FX_MONEY_SCALE, FX_MONEY_SCALE, a3, sizeof a3);
-    c += snprintf(c, (size_t)(end - c), "%s%s,%s,%s", i ? "," : "", a1, a2, a3);
+    ro_cells_market(&c, &p->m[i].info.spec, p->m[i].xpos, mark, upnl);
     if (p->pm) {
       const char *sym = p->m[i].info.spec.symbol;
       pm_set(p->pm, PM_POSITION, PM_L("inst", sym), p->m[i].xpos, NULL);
@@ -440,19 +438,15 @@ lob_status_t pp_sample(pp_t *p, int64_t t) {
   }
   int64_t total = 0;
   for (size_t v = 0, nv = venues(p, vs, RC_MAX_MARKETS); v < nv; v++) {
-    for (size_t k = 0, na = venue_assets(p, vs[v], as, 16); k < na; k++) {
-      fx_format(wallet_coin(p, as[k]), FX_MONEY_SCALE, FX_MONEY_SCALE, a1, sizeof a1);
-      c += snprintf(c, (size_t)(end - c), ",%s", a1);
-    }
+    for (size_t k = 0, na = venue_assets(p, vs[v], as, 16); k < na; k++)
+      ro_cells_money(&c, wallet_coin(p, as[k]));
     int64_t eq = venue_equity(p, vs[v]);
     total += eq;
-    fx_format(eq, FX_MONEY_SCALE, FX_MONEY_SCALE, a1, sizeof a1);
-    c += snprintf(c, (size_t)(end - c), ",%s", a1);
+    ro_cells_money(&c, eq);
   }
-  fx_format(total, FX_MONEY_SCALE, FX_MONEY_SCALE, a1, sizeof a1);
-  snprintf(c, (size_t)(end - c), ",%s", a1);
+  ro_cells_money(&c, total);
   if (p->pm) pm_set(p->pm, PM_EQUITY, PM_L("asset", p->m[0].info.spec.quote), total, NULL);
-  return ro_equity_row(p->out, t, cells);
+  return ro_equity_cells(p->out, t, &c);
 }
 
 /* --- summary.json ------------------------------------------------------------------- */

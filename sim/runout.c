@@ -409,11 +409,59 @@ lob_status_t ro_equity_header(ro_t *o, const char *columns) {
   return pack_text(o, F_EQUITY, line, (size_t)n);
 }
 
+/* "t,cells\n" of n bytes of cells (at most 4096). */
+static lob_status_t equity_line(ro_t *o, int64_t t, const char *cells, size_t n) {
+  char line[4096 + FX_FIXED_MAX + 2];
+  if (n > 4096) return LOB_EINVAL;
+  char *p = fx_put_fixed(line, t, 0); /* the time in ns, an integer */
+  *p++ = ',';
+  memcpy(p, cells, n);
+  p += n;
+  *p++ = '\n';
+  return pack_text(o, F_EQUITY, line, (size_t)(p - line));
+}
+
 lob_status_t ro_equity_row(ro_t *o, int64_t t, const char *cells) {
-  char line[4096];
-  int n = snprintf(line, sizeof line, "%lld,%s\n", (long long)t, cells);
-  if (n < 0 || (size_t)n >= sizeof line) return LOB_EINVAL;
-  return pack_text(o, F_EQUITY, line, (size_t)n);
+  return equity_line(o, t, cells, strlen(cells));
+}
+
+/* The longest cell: a comma, FX_FIXED_MAX characters (a quantity is no
+ * longer) and fx_format's NUL. */
+#define CELL_ROOM (FX_FIXED_MAX + 2)
+
+void ro_cells_init(ro_cells_t *c) {
+  c->n = 0;
+  c->over = 0;
+}
+
+/* Room for one more cell, and its comma (none before the first). */
+static char *cell_at(ro_cells_t *c) {
+  if (c->over || sizeof c->text - c->n < CELL_ROOM) {
+    c->over = 1;
+    return NULL;
+  }
+  char *p = c->text + c->n;
+  if (c->n) *p++ = ',';
+  return p;
+}
+
+static void cell_money(ro_cells_t *c, int64_t v, int min_decimals) {
+  char *p = cell_at(c);
+  if (p) c->n = (size_t)(p - c->text) + fx_format(v, FX_MONEY_SCALE, min_decimals, p, FX_FIXED_MAX + 1);
+}
+
+void ro_cells_market(ro_cells_t *c, const inst_spec_t *s, int64_t pos, int64_t mark, int64_t upnl) {
+  char *p = cell_at(c);
+  if (p) c->n = (size_t)(p - c->text) + inst_qty_format(s, pos, p, FX_FIXED_MAX + 1);
+  cell_money(c, mark, 0);
+  cell_money(c, upnl, FX_MONEY_SCALE);
+}
+
+void ro_cells_money(ro_cells_t *c, int64_t v) { cell_money(c, v, FX_MONEY_SCALE); }
+
+lob_status_t ro_equity_cells(ro_t *o, int64_t t, const ro_cells_t *c) {
+  if (c->over) return LOB_EINVAL;
+  return equity_line(o, t, c->text, c->n);
 }
 
 lob_status_t ro_risk_row(ro_t *o, int64_t t, const char *what, const char *state,

@@ -46,6 +46,22 @@ lob_status_t ro_fill(ro_t *o, const inst_spec_t *s, const char *market, const ch
  * preformatted cells. */
 lob_status_t ro_equity_header(ro_t *o, const char *columns);
 lob_status_t ro_equity_row(ro_t *o, int64_t t, const char *cells);
+/* An equity.csv row built cell by cell, without printf (a row is written
+ * every sampling interval on the engine's thread): ro_cells_init, then the
+ * cells in column order, then ro_equity_cells. A row too long for text
+ * (thousands of markets) is refused there with LOB_EINVAL. */
+typedef struct {
+  char text[4096];
+  size_t n;
+  int over; /* a cell did not fit */
+} ro_cells_t;
+void ro_cells_init(ro_cells_t *c);
+/* A market's three cells: position (the instrument's quantity), mark (1e-8,
+ * trailing zeros trimmed) and unrealized PnL (1e-8, 8 decimals). */
+void ro_cells_market(ro_cells_t *c, const inst_spec_t *s, int64_t pos, int64_t mark, int64_t upnl);
+/* A money cell (1e-8, 8 decimals): a balance, an equity. */
+void ro_cells_money(ro_cells_t *c, int64_t v);
+lob_status_t ro_equity_cells(ro_t *o, int64_t t, const ro_cells_t *c);
 /* risk.csv: one row per circuit-breaker or kill-switch change (local time,
  * which, the state it moved to, why). Not part of the output digest: what
  * the risk layer did to orders is in orders.csv already. */

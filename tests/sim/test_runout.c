@@ -167,6 +167,16 @@ static const char *ref_steps(char *out, size_t cap, int64_t n, int64_t step, int
 
 static const char *ref_name(const char *s) { return s ? s : ""; }
 
+/* ref_dec of money (8 decimals) with the fraction's trailing zeros cut,
+ * and the point with them when none is left: a mark cell. */
+static const char *ref_trimmed(char *out, size_t cap, int64_t v) {
+  ref_dec(out, cap, v, 8);
+  size_t n = strlen(out);
+  while (out[n - 1] == '0') out[--n] = '\0';
+  if (out[n - 1] == '.') out[--n] = '\0';
+  return out;
+}
+
 static void ref_order(text_t *t, const inst_spec_t *s, const char *market, const ord_update_t *u,
                       const char *op) {
   char c[9][48], line[2048];
@@ -275,6 +285,32 @@ static void test_many_rows(void **state) {
       snprintf(line, sizeof line, "%d,%d\n", i, i);
       text_addz(&equity, line);
     }
+    if (i % 89 == 0) { /* a row cell by cell: markets, then money cells */
+      ro_cells_t c;
+      char line[2048], cell[64];
+      ro_cells_init(&c);
+      snprintf(line, sizeof line, "%d", i);
+      for (int k = 0, nm = 1 + (int)(rnd(&x) % 3); k < nm; k++) {
+        const inst_spec_t *ms = &sp[rnd(&x) % 3];
+        int64_t pos = rnd_val(&x), mark = rnd_val(&x), upnl = rnd_val(&x);
+        ro_cells_market(&c, ms, pos, mark, upnl);
+        strcat(line, ",");
+        strcat(line, ref_steps(cell, 64, pos, ms->lot, ms->qty_scale));
+        strcat(line, ",");
+        strcat(line, ref_trimmed(cell, 64, mark));
+        strcat(line, ",");
+        strcat(line, ref_dec(cell, 64, upnl, 8));
+      }
+      for (int k = 0, nv = 1 + (int)(rnd(&x) % 4); k < nv; k++) {
+        int64_t v = rnd_val(&x);
+        ro_cells_money(&c, v);
+        strcat(line, ",");
+        strcat(line, ref_dec(cell, 64, v, 8));
+      }
+      strcat(line, "\n");
+      assert_int_equal(ro_equity_cells(o, i, &c), LOB_OK);
+      text_addz(&equity, line);
+    }
     if (i % 1001 == 0) {
       char line[128];
       assert_int_equal(ro_risk_row(o, i, "breaker", "open", "spread"), LOB_OK);
@@ -291,6 +327,42 @@ static void test_many_rows(void **state) {
   check_file(dir, "risk.csv", risk.b, risk.n);
   check_digest(dir, dg);
   free(orders.b), free(fills.b), free(equity.b), free(risk.b);
+}
+
+/* A row of cells that cannot fit its 4096 bytes is refused whole. A money
+ * cell of -9999999999.99999999 is 20 characters, 21 with its comma, so k
+ * cells are 21k - 1 bytes; a cell is taken while 23 bytes are left (a
+ * comma, the longest text, 21, and a NUL): after 194 cells (4073 bytes)
+ * 23 are left and the 195th fits (4094), the 196th does not. */
+static void test_cells_too_long(void **state) {
+  (void)state;
+  char dir[1024];
+  tu_tmpdir("runout_cells", dir, sizeof dir);
+  ro_t *o = NULL;
+  assert_int_equal(ro_open(dir, &o, NULL), LOB_OK);
+  assert_int_equal(ro_equity_header(o, "x"), LOB_OK);
+  text_t want = {0};
+  text_addz(&want, "time,x\n6");
+  ro_cells_t c;
+  ro_cells_init(&c);
+  for (int k = 0; k < 195; k++) {
+    ro_cells_money(&c, -999999999999999999LL);
+    text_addz(&want, ",-9999999999.99999999");
+  }
+  text_addz(&want, "\n");
+  assert_int_equal(c.n, 4094);
+  assert_int_equal(ro_equity_cells(o, 6, &c), LOB_OK);
+  ro_cells_money(&c, -999999999999999999LL);
+  assert_int_equal(ro_equity_cells(o, 7, &c), LOB_EINVAL); /* nothing of it is written */
+  ro_cells_init(&c);
+  ro_cells_money(&c, 150000000); /* 1.5 */
+  assert_int_equal(ro_equity_cells(o, 8, &c), LOB_OK);
+  text_addz(&want, "8,1.50000000\n");
+  uint8_t dg[32];
+  assert_int_equal(ro_close(o, dg, NULL), LOB_OK);
+  ro_destroy(&o);
+  check_file(dir, "equity.csv", want.b, want.n);
+  free(want.b);
 }
 
 /* A market name too long for a row: the row's free strings stop 512 bytes
@@ -328,6 +400,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rows_by_hand),
       cmocka_unit_test(test_many_rows),
+      cmocka_unit_test(test_cells_too_long),
       cmocka_unit_test(test_long_name_cut),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
