@@ -34,6 +34,20 @@ typedef struct {
   int mark_is_mid;
   int64_t fill_sum; /* signed lots of every fill, for the check */
   int64_t realized, fees, fees_base, funding, liq_fees, fill_count;
+  /* Figures the margin sums and the funds snapshot read on every order
+   * update, each a division or more (account_perp.c pos_figs, pos_entry).
+   * Not part of the account's state: each is used only while the inputs it
+   * was worked out from (stored with it) are the position's own, and
+   * acct_set_tiers clears them; a const reader may fill them (an account
+   * belongs to one thread). */
+  struct {
+    int ok;                              /* upnl, im, mm below are usable */
+    int64_t size, cost, mark, leverage;  /* their inputs */
+    int64_t upnl, im, mm;
+    int entry_ok;                        /* entry below is usable */
+    int64_t esize, ecost;                /* its inputs */
+    int64_t entry;
+  } memo;
 } acct_pos_t;
 
 struct acct {

@@ -65,6 +65,26 @@ lob_status_t acct_pos_mm(const acct_t *a, const acct_pos_t *p, int64_t *mm) {
   return mm_of(tier_of(p, v), v, mm);
 }
 
+/* upnl, im and mm of an open position (size != 0), worked out again only
+ * when an input changed (acct_pos_t.memo). On an error nothing is kept. */
+static lob_status_t pos_figs(const acct_t *a, const acct_pos_t *cp, int64_t *upnl, int64_t *im,
+                             int64_t *mm) {
+  acct_pos_t *p = (acct_pos_t *)cp; /* the memo only: see acct_pos_t */
+  if (!(p->memo.ok && p->memo.size == p->size && p->memo.cost == p->cost &&
+        p->memo.mark == p->mark && p->memo.leverage == p->leverage)) {
+    lob_status_t st;
+    p->memo.ok = 0;
+    if ((st = acct_pos_upnl(p, &p->memo.upnl)) || (st = acct_pos_im(p, &p->memo.im)) ||
+        (st = acct_pos_mm(a, p, &p->memo.mm)))
+      return st;
+    p->memo.size = p->size, p->memo.cost = p->cost, p->memo.mark = p->mark;
+    p->memo.leverage = p->leverage;
+    p->memo.ok = 1;
+  }
+  *upnl = p->memo.upnl, *im = p->memo.im, *mm = p->memo.mm;
+  return LOB_OK;
+}
+
 /* --- pools ---------------------------------------------------------------- */
 
 /* The pool of settle asset `settle`, leaving out position `skip` (may be
@@ -77,9 +97,8 @@ static lob_status_t pool_sum(const acct_t *a, int settle, const acct_pos_t *skip
     const acct_pos_t *p = &a->pos[i];
     if (p->settle != settle || p->size == 0 || p == skip) continue;
     int64_t upnl, im, mm;
-    lob_status_t st;
-    if ((st = acct_pos_upnl(p, &upnl)) || (st = acct_pos_im(p, &im)) || (st = acct_pos_mm(a, p, &mm)))
-      return st;
+    lob_status_t st = pos_figs(a, p, &upnl, &im, &mm);
+    if (st) return st;
     if (acct_add_to(&o->upnl, upnl) || acct_add_to(&o->im, im) || acct_add_to(&o->mm, mm))
       return LOB_EOVERFLOW;
     if (p->mode == ACCT_MARGIN_ISOLATED) {
@@ -191,6 +210,7 @@ lob_status_t acct_set_tiers(acct_t *a, uint16_t inst, const acct_tier_t *tiers, 
                          (long long)tiers[i].mmr, (long long)tiers[i].deduction);
   memcpy(p->tiers, tiers, n * sizeof *tiers);
   p->ntiers = n;
+  p->memo.ok = 0; /* mm depends on the tiers */
   return LOB_OK;
 }
 
@@ -370,8 +390,7 @@ static lob_status_t iso_due(const acct_t *a, const acct_pos_t *p, int *due) {
   lob_status_t st;
   *due = 0;
   if (p->size == 0) return LOB_OK;
-  if ((st = acct_pos_im(p, &im)) || (st = acct_pos_upnl(p, &upnl)) || (st = acct_pos_mm(a, p, &mm)))
-    return st;
+  if ((st = pos_figs(a, p, &upnl, &im, &mm))) return st;
   if (fx_add(im, upnl, &eq)) return LOB_EOVERFLOW;
   *due = eq < mm;
   return LOB_OK;
@@ -497,13 +516,27 @@ static lob_status_t entry_px(const acct_pos_t *p, int64_t *out) {
   return st ? st : fx_muldiv(p->cost, fx_pow10[p->spec.qty_scale], sl, out);
 }
 
+/* entry_px, worked out again only when size or cost changed (acct_pos_t.memo). */
+static lob_status_t pos_entry(const acct_pos_t *cp, int64_t *out) {
+  acct_pos_t *p = (acct_pos_t *)cp; /* the memo only: see acct_pos_t */
+  if (!(p->memo.entry_ok && p->memo.esize == p->size && p->memo.ecost == p->cost)) {
+    p->memo.entry_ok = 0;
+    lob_status_t st = entry_px(p, &p->memo.entry);
+    if (st) return st;
+    p->memo.esize = p->size, p->memo.ecost = p->cost;
+    p->memo.entry_ok = 1;
+  }
+  *out = p->memo.entry;
+  return LOB_OK;
+}
+
 lob_status_t acct_pos_entry(const acct_t *a, uint16_t inst, int64_t *leverage, int64_t *entry,
                             lob_err_t *err) {
   const acct_pos_t *p = acct_pos_cget(a, inst);
   if (!p) return lob_err_set(err, LOB_EINVAL, "account: unknown instrument %u", (unsigned)inst);
   *leverage = p->leverage;
   *entry = 0;
-  lob_status_t st = p->size ? entry_px(p, entry) : LOB_OK;
+  lob_status_t st = p->size ? pos_entry(p, entry) : LOB_OK;
   return st ? lob_err_set(err, st, "account: entry price of %s overflows", p->spec.symbol) : LOB_OK;
 }
 

@@ -545,6 +545,63 @@ static void test_random_perp_ledger(void **state) {
   acct_destroy(&a);
 }
 
+/* The figures the margin sums and the funds snapshot take from the
+ * position's memo (acct_totals, acct_pos_entry) against acct_pos_view,
+ * which works every one out afresh: after random fills, marks (the same
+ * one again now and then: the memo is used), risk tiers and leverage
+ * changes, on both maintenance-margin bases. */
+static void test_figures_memo(void **state) {
+  (void)state;
+  lob_err_t err;
+  for (int basis = 0; basis < 2; basis++) {
+    acct_t *a = perp_acct(basis ? ACCT_MM_MARK : ACCT_MM_ENTRY, ACCT_MARGIN_CROSS, 1000, 1000000 * U);
+    uint64_t seed = 0xC0FFEE12345ULL + (uint64_t)basis;
+    int64_t px = 200000, mark = 20000 * U;
+    int tier_changes = 0, hits = 0;
+    for (int step = 0; step < 5000; step++) {
+      uint64_t r = xs(&seed);
+      int op = (int)(r % 10);
+      if (op < 4) {
+        px += (int64_t)((r >> 8) % 41) - 20;
+        int side = (r >> 16) & 1 ? ORD_BUY : ORD_SELL;
+        fill(a, 0, side, px, 1 + (int64_t)((r >> 20) % 300), 0, 0);
+      } else if (op < 7) {
+        mark = px * 10000000 + (int64_t)((r >> 8) % 3000000) - 1500000;
+        assert_int_equal(acct_set_mark(a, 0, mark, 0, &err), LOB_OK);
+      } else if (op < 9) {
+        hits++; /* nothing changes: the next read is the memo's */
+      } else if ((r >> 8) & 1) {
+        acct_tier_t t[3];
+        size_t n = 1 + (size_t)((r >> 9) % 3);
+        for (size_t k = 0; k < n; k++) {
+          t[k].value_limit = (int64_t)(k + 1) * (int64_t)(1 + (r >> 12) % 40) * 1000 * U;
+          t[k].mmr = (int64_t)(k + 1) * (int64_t)(200000 + (r >> 20) % 800000);
+          t[k].deduction = k ? (int64_t)((r >> 30) % 50) * U : 0;
+        }
+        assert_int_equal(acct_set_tiers(a, 0, t, n, &err), LOB_OK);
+        tier_changes++;
+      } else if (acct_pos_size(a, 0) == 0) {
+        assert_int_equal(acct_set_leverage(a, 0, 100 + (int64_t)((r >> 9) % 4900), &err), LOB_OK);
+      }
+      for (int twice = 0; twice < 2; twice++) {
+        acct_totals_t t;
+        acct_pos_view_t v;
+        int64_t lev, entry;
+        assert_int_equal(acct_totals(a, &t, &err), LOB_OK);
+        assert_int_equal(acct_pos_entry(a, 0, &lev, &entry, &err), LOB_OK);
+        assert_int_equal(acct_pos_view(a, 0, &v, &err), LOB_OK);
+        assert_int_equal(t.upnl, v.upnl);
+        assert_int_equal(t.im, v.im);
+        assert_int_equal(t.mm, v.mm);
+        assert_int_equal(entry, v.entry_px);
+        assert_int_equal(lev, v.leverage);
+      }
+    }
+    assert_true(tier_changes > 100 && hits > 100);
+    acct_destroy(&a);
+  }
+}
+
 /* Spot: quote = deposit - buy notionals + sell notionals - quote fees, base
  * likewise; refused fills change nothing; checked after every step. */
 static void test_random_spot_ledger(void **state) {
@@ -651,6 +708,7 @@ int main(void) {
       cmocka_unit_test(test_tiers),
       cmocka_unit_test(test_spot),
       cmocka_unit_test(test_random_perp_ledger),
+      cmocka_unit_test(test_figures_memo),
       cmocka_unit_test(test_random_spot_ledger),
       cmocka_unit_test(test_bad_input),
   };
