@@ -518,8 +518,12 @@ static lob_status_t bad(sx_t *x, const sx_inst_t *in, const sx_ord_t *o, const c
 }
 
 lob_status_t sx_check(sx_t *x) {
-  int64_t held[ACCT_MAX_ASSETS] = {0};
+  int64_t held[ACCT_MAX_ASSETS];
   size_t na = acct_asset_count(x->acct);
+  if (na > ACCT_MAX_ASSETS) na = ACCT_MAX_ASSETS;
+  /* Only the account's assets: "= {0}" of the whole array compiles to a
+   * rep stos, a tenth of this check's time (it runs after every change). */
+  for (size_t a = 0; a < na; a++) held[a] = 0;
   for (size_t i = 0; i < x->nins; i++) {
     sx_inst_t *in = x->ins[i];
     for (int s = 0; s < 3; s++) {
@@ -540,7 +544,7 @@ lob_status_t sx_check(sx_t *x) {
       }
     }
   }
-  for (size_t a = 0; a < na && a < ACCT_MAX_ASSETS; a++) {
+  for (size_t a = 0; a < na; a++) {
     int64_t locked = acct_asset_locked(x->acct, (int)a);
     if (locked != held[a]) {
       acct_asset_view_t av;

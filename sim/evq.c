@@ -93,7 +93,7 @@ lob_status_t evq_push(evq_t *q, const evq_item_t *it) {
 
 const evq_item_t *evq_peek(const evq_t *q) { return q->n ? &q->pool[q->k[0].slot] : NULL; }
 
-void evq_pop(evq_t *q, evq_item_t *out) {
+__attribute__((noinline)) void evq_pop(evq_t *q, evq_item_t *out) {
   if (!q->n) return;
   uint32_t slot = q->k[0].slot;
   if (out) *out = q->pool[slot];

@@ -390,16 +390,31 @@ static lob_status_t pack_text(ro_t *o, int which, const char *text, size_t n) {
   return pack(o, &r, text);
 }
 
+/* A row record, field by field: an initializer ("rec_t r = {...}") zeroes
+ * the whole record first, which compiles to a rep stos or movs, slow for
+ * its size, on every order update. Padding is never read. */
+static lob_status_t pack_row(ro_t *o, int type, const inst_spec_t *s, const char *market,
+                             const char *aux, int64_t mid, const ord_update_t *u) {
+  rec_t r;
+  r.type = (uint8_t)type;
+  r.file = 0;
+  r.len = 0;
+  r.spec = s;
+  r.market = market;
+  r.aux = aux;
+  r.mid = mid;
+  memcpy(&r.u, u, sizeof r.u);
+  return pack(o, &r, NULL);
+}
+
 lob_status_t ro_order(ro_t *o, const inst_spec_t *s, const char *market, const ord_update_t *u,
                       const char *op) {
-  rec_t r = {.type = R_ORDER, .spec = s, .market = market, .aux = op, .u = *u};
-  return pack(o, &r, NULL);
+  return pack_row(o, R_ORDER, s, market, op, 0, u);
 }
 
 lob_status_t ro_fill(ro_t *o, const inst_spec_t *s, const char *market, const char *fee_asset,
                      int64_t mid, const ord_update_t *u) {
-  rec_t r = {.type = R_FILL, .spec = s, .market = market, .aux = fee_asset, .mid = mid, .u = *u};
-  return pack(o, &r, NULL);
+  return pack_row(o, R_FILL, s, market, fee_asset, mid, u);
 }
 
 lob_status_t ro_equity_header(ro_t *o, const char *columns) {
