@@ -188,8 +188,10 @@ static void test_boundary_lengths(void **state) {
   (void)state;
   static const size_t lens[] = {0,      1,      63,         64,         65,
                                 65535,  65536,  65537,      8 * CH - 1, 8 * CH,
-                                8 * CH + 1, 16 * CH, 17 * CH + 12345};
-  uint8_t *p = malloc(17 * CH + 12345);
+                                8 * CH + 1, 16 * CH, 17 * CH + 12345,
+                                /* tails of 2 to 7 full chunks (the lanes in th_final) */
+                                2 * CH, 3 * CH + 1, 7 * CH, 15 * CH + 5, 21 * CH - 1};
+  uint8_t *p = malloc(21 * CH);
   assert_non_null(p);
   th_t *h = NULL;
   assert_int_equal(th_create(&h), LOB_OK);
