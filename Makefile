@@ -31,16 +31,8 @@ CFLAGS  ?= $(OPT) -g
 # fat (machine code and GCC's own form), so the tests link them as usual and
 # stay quick to build. Off for sanitizer and -O0 builds.
 LTO     ?= $(if $(SAN)$(filter -O0,$(OPT)),,-flto=auto -ffat-lto-objects)
-# GCC's generic tuning copies and clears structs of 100-300 bytes (an order
-# update, a queued event) with rep movs/stos, which take some 35 cycles to
-# start on x86 CPUs without fast short rep (before Ice Lake): 2-3% of a
-# backtest's engine thread in perf. Vector loops up to 256 bytes instead,
-# glibc's memcpy/memset beyond. Only where the compiler takes the options.
-STROPS  := -mmemcpy-strategy=vector_loop:256:noalign,libcall:-1:noalign \
-           -mmemset-strategy=vector_loop:256:noalign,libcall:-1:noalign
-TUNE    ?= $(if $(shell $(CC) $(STROPS) -x c -c -o /dev/null /dev/null 2>/dev/null && echo y),$(STROPS))
 WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(CFLAGS) $(TUNE) $(LTO) $(WARN) $(SAN) $(PKG_CFLAGS) -MMD -MP
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(CFLAGS) $(LTO) $(WARN) $(SAN) $(PKG_CFLAGS) -MMD -MP
 LDLIBS  := $(PKG_LIBS) -lcsv -lpthread -lm
 
 LIB_DIRS := core data exchange_models strategy strategy/risk connectors connectors/bybit reports sim
@@ -80,7 +72,7 @@ $(LIB): $(LIB_OBJS)
 	ar rcs $@ $^
 
 $(PROG): $(MAIN_OBJ) $(LIB)
-	$(CC) $(CFLAGS) $(TUNE) $(LTO) $(SAN) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LTO) $(SAN) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT_OBJS) $(LIB)
 	@mkdir -p $(dir $@)
@@ -88,7 +80,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT_OBJS) $(LIB)
 
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(TUNE) $(LTO) $(SAN) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LTO) $(SAN) -o $@ $^ $(LDLIBS)
 
 tests: $(TEST_BINS) $(PROG)
 

@@ -287,6 +287,22 @@ static lob_status_t book_money(acct_t *a, acct_pos_t *p, int64_t realized, int64
   return LOB_OK;
 }
 
+/* The fields of a position a fill changes (move_position, book_money):
+ * what perp_fill puts back when it refuses the fill. Saved alone, not the
+ * whole position with its spec and tiers (a copy of near 1 KB per fill). */
+typedef struct {
+  int64_t size, cost, fill_sum, realized, fees, liq_fees, fill_count;
+} pos_moved_t;
+
+static pos_moved_t pos_save(const acct_pos_t *p) {
+  return (pos_moved_t){p->size, p->cost, p->fill_sum, p->realized, p->fees, p->liq_fees, p->fill_count};
+}
+
+static void pos_restore(acct_pos_t *p, const pos_moved_t *b) {
+  p->size = b->size, p->cost = b->cost, p->fill_sum = b->fill_sum, p->realized = b->realized;
+  p->fees = b->fees, p->liq_fees = b->liq_fees, p->fill_count = b->fill_count;
+}
+
 static lob_status_t perp_fill(acct_t *a, const acct_fill_t *f, int liquidation,
                               acct_fill_res_t *res, ord_reason_t *reason, lob_err_t *err) {
   *reason = RJ_NONE;
@@ -306,7 +322,7 @@ static lob_status_t perp_fill(acct_t *a, const acct_fill_t *f, int liquidation,
                        "position of %lld lots",
                        p->spec.symbol, f->side, (long long)f->qty, (long long)p->size);
   /* Work on copies; commit only if nothing overflows and the check passes. */
-  acct_pos_t p0 = *p;
+  pos_moved_t p0 = pos_save(p);
   acct_asset_t s0 = *s;
   int64_t notional, realized, fee, liq_fee = 0;
   s->locked -= f->unlock;
@@ -314,7 +330,7 @@ static lob_status_t perp_fill(acct_t *a, const acct_fill_t *f, int liquidation,
       (st = acct_rate_of(notional, f->fee_rate, &fee)) ||
       (liquidation && (st = acct_rate_of(notional, a->cfg.liq_fee_rate, &liq_fee))) ||
       (st = book_money(a, p, realized, fee, liq_fee))) {
-    *p = p0;
+    pos_restore(p, &p0);
     *s = s0;
     return lob_err_set(err, st, "account: fill of %s overflows (price %lld, qty %lld)",
                        p->spec.symbol, (long long)f->px, (long long)f->qty);
@@ -322,7 +338,7 @@ static lob_status_t perp_fill(acct_t *a, const acct_fill_t *f, int liquidation,
   if (f->check && !liquidation && iabs(p->size) > iabs(p0.size)) {
     int64_t avail;
     if ((st = acct_margin_available(a, p->settle, &avail)) || avail < 0) {
-      *p = p0;
+      pos_restore(p, &p0);
       *s = s0;
       if (st) return lob_err_set(err, st, "account: margin of %s overflows", p->spec.symbol);
       *reason = RJ_INSUFFICIENT_BALANCE;

@@ -340,9 +340,20 @@ static void test_order_margin(void **state) {
   acct_fill_res_t r;
   assert_int_equal(acct_totals(a, &t, &err), LOB_OK);
   assert_int_equal(t.available, 399600000000LL);
+  acct_pos_view_t v0, v1;
+  assert_int_equal(acct_pos_view(a, 0, &v0, &err), LOB_OK);
   assert_int_equal(acct_perp_fill(a, &f, &r, &why, &err), LOB_OK);
   assert_int_equal(why, RJ_INSUFFICIENT_BALANCE);
   assert_int_equal(acct_pos_size(a, 0), 2 * BTC);
+  /* every figure the fill had moved is back */
+  assert_int_equal(acct_pos_view(a, 0, &v1, &err), LOB_OK);
+  assert_int_equal(v1.size, v0.size);
+  assert_int_equal(v1.cost, v0.cost);
+  assert_int_equal(v1.realized_pnl, v0.realized_pnl);
+  assert_int_equal(v1.fees, v0.fees);
+  assert_int_equal(v1.liq_fees, v0.liq_fees);
+  assert_int_equal(v1.fill_count, v0.fill_count);
+  assert_int_equal(acct_check(a, 0, &err), LOB_OK); /* the fills' sum too */
   assert_int_equal(acct_totals(a, &t, &err), LOB_OK);
   assert_int_equal(t.available, 399600000000LL);
   assert_int_equal(bal(a, "USDT"), 999600000000LL);
