@@ -157,9 +157,9 @@ lob_status_t sx_on_market(sx_t *x, const ev_t *e);
  * update (EVF_PLAIN, event.h) or a trade, finds no funding due, ends no
  * batch where a batch end does more (a perpetual marked at the mid: no mark
  * prices seen yet), and its exchange time is at least *t (the clock never
- * goes back) and at most lim. Stops after an event that emitted an update, or that failed
- * (*st, the event counted). Sets *t to the time reached and returns how
- * many events it took. */
+ * goes back) and at most lim. Stops after an event that emitted an
+ * update, or that failed (*st, the event counted). Sets *t to the time
+ * reached and returns how many events it took. */
 size_t sx_plain_run(sx_t *x, uint16_t inst, const ev_t *e, size_t n, int64_t *t, int64_t lim,
                     lob_status_t *st);
 /* Books the funding settlements due at or before ts (also done by every

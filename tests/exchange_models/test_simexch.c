@@ -210,6 +210,34 @@ static void test_price_band(void **state) {
   freefx(f);
 }
 
+/* ---- the lock check ---------------------------------------------------------------- */
+
+/* sx_check compares what the account locks with what the open orders hold:
+ * a lock no order holds (5 units of 1e-8 USDT, put on behind the venue's
+ * back) is an invariant failure naming both sums; taken off, all is well. */
+static void test_check_catches_lock_drift(void **state) {
+  fx_t *f = perp(Q_RISK_AVERSE);
+  BID(f, 10000, 10);
+  ASK(f, 10010, 10);
+  LIMIT(f, 1, ORD_BUY, 10000, 3);
+  int usdt = acct_asset_find(f->a, "USDT");
+  acct_asset_view_t v;
+  assert_int_equal(acct_asset_view(f->a, usdt, &v), LOB_OK);
+  int64_t held = v.locked; /* the order's margin */
+  assert_true(held > 0);
+  ord_reason_t why;
+  lob_err_t err;
+  assert_int_equal(acct_lock(f->a, usdt, 5, &why, &err), LOB_OK);
+  assert_int_equal(sx_check(f->x), LOB_EINVARIANT);
+  char want[160];
+  snprintf(want, sizeof want, "asset USDT: locked %lld but open orders hold %lld",
+           (long long)(held + 5), (long long)held);
+  assert_non_null(strstr(sx_last_error(f->x), want));
+  assert_int_equal(acct_unlock(f->a, usdt, 5, &err), LOB_OK);
+  ok(f);
+  freefx(f);
+}
+
 /* ---- amend priority --------------------------------------------------------------- */
 
 static void test_amend_priority(void **state) {
@@ -543,6 +571,7 @@ int main(void) {
       cmocka_unit_test(test_ioc_fok),
       cmocka_unit_test(test_reduce_only),
       cmocka_unit_test(test_price_band),
+      cmocka_unit_test(test_check_catches_lock_drift),
       cmocka_unit_test(test_amend_priority),
       cmocka_unit_test(test_amend_fifo),
       cmocka_unit_test(test_consumption_on),
