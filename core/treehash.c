@@ -277,18 +277,27 @@ static void leaf_one(EVP_MD_CTX *leaf, const uint8_t *p, size_t n, uint8_t out[3
   EVP_DigestFinal_ex(leaf, out, &len);
 }
 
-/* The 8 full chunks at p (TH_GROUP bytes) into the top-level hash. */
-static void group(th_t *h, const uint8_t *p) {
-  uint8_t d[TH_LANES * 32];
-  th_path_t path = th_path();
+/* The 8 chunks at p (TH_GROUP bytes) through the lanes, the digests of
+ * the first n of them into the top-level hash. 0 when this CPU has no lanes
+ * (TH_PORTABLE): the caller hashes the chunks one by one. */
+static int lanes(th_t *h, const uint8_t *p, size_t n) {
 #ifdef TH_X86
+  th_path_t path = th_path();
   if (path != TH_PORTABLE) {
+    uint8_t d[TH_LANES * 32];
     x8_chunks(path == TH_AVX512 ? x8_block_avx512 : x8_block_avx2, p, d);
-    EVP_DigestUpdate(h->top, d, sizeof d);
-    return;
+    EVP_DigestUpdate(h->top, d, 32 * n);
+    return 1;
   }
 #endif
-  (void)path;
+  (void)h, (void)p, (void)n;
+  return 0;
+}
+
+/* The 8 full chunks at p (TH_GROUP bytes) into the top-level hash. */
+static void group(th_t *h, const uint8_t *p) {
+  if (lanes(h, p, TH_LANES)) return;
+  uint8_t d[TH_LANES * 32];
   for (int i = 0; i < TH_LANES; i++) leaf_one(h->leaf, p + (size_t)i * TH_CHUNK, TH_CHUNK, d + 32 * i);
   EVP_DigestUpdate(h->top, d, sizeof d);
 }
@@ -300,18 +309,8 @@ static void group(th_t *h, const uint8_t *p) {
  * dropped (OpenSSL takes about seven times as long per byte here). The
  * short chunk needs padding of its own, so it goes to OpenSSL. */
 static void finish(th_t *h, const uint8_t *p, size_t n, int group_room, uint8_t out[32]) {
-  size_t off = 0;
-#ifdef TH_X86
-  size_t full = n / TH_CHUNK;
-  th_path_t path = th_path();
-  if (group_room && full >= 2 && path != TH_PORTABLE) {
-    uint8_t d[TH_LANES * 32];
-    x8_chunks(path == TH_AVX512 ? x8_block_avx512 : x8_block_avx2, p, d);
-    EVP_DigestUpdate(h->top, d, 32 * full);
-    off = full * TH_CHUNK;
-  }
-#endif
-  (void)group_room;
+  size_t off = 0, full = n / TH_CHUNK;
+  if (group_room && full >= 2 && lanes(h, p, full)) off = full * TH_CHUNK;
   for (; off < n; off += TH_CHUNK) {
     uint8_t d[32];
     leaf_one(h->leaf, p + off, n - off < TH_CHUNK ? n - off : TH_CHUNK, d);
