@@ -96,12 +96,17 @@ lob_status_t inst_qty_parse(const inst_spec_t *s, const char *txt, size_t n, int
   return LOB_OK;
 }
 
-/* n steps of `step` units of 10^-scale, with all `scale` decimals (with
- * room for any value, fx_format writes straight into buf). */
+/* n steps of `step` units of 10^-scale, with all `scale` decimals. The run
+ * files write several per order: with room for any value the text goes
+ * straight into buf (fx_put_fixed writes what fx_format would). */
 static size_t steps_format(int64_t n, int64_t step, int scale, char *buf, size_t cap) {
   int64_t v;
   if (fx_mul(n, step, &v) != LOB_OK) return 0;
-  return fx_format(v, scale, scale, buf, cap);
+  if (cap <= FX_FIXED_MAX || scale < 0 || scale > FX_MAX_SCALE)
+    return fx_format(v, scale, scale, buf, cap);
+  char *e = fx_put_fixed(buf, v, scale);
+  *e = '\0';
+  return (size_t)(e - buf);
 }
 
 size_t inst_price_format(const inst_spec_t *s, int64_t ticks, char *buf, size_t cap) {
