@@ -98,7 +98,9 @@ lob_status_t inst_qty_parse(const inst_spec_t *s, const char *txt, size_t n, int
 
 /* n steps of `step` units of 10^-scale, with all `scale` decimals. The run
  * files write several per order: with room for any value the text goes
- * straight into buf (fx_put_fixed writes what fx_format would). */
+ * straight into buf (fx_put_fixed writes what fx_format would). This road
+ * of its own, not fx_format's like one, saves the writer thread about 470
+ * instructions per order (bench/count-instructions.sh). */
 static size_t steps_format(int64_t n, int64_t step, int scale, char *buf, size_t cap) {
   int64_t v;
   if (fx_mul(n, step, &v) != LOB_OK) return 0;
