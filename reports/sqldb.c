@@ -31,11 +31,19 @@ lob_status_t sq_open(const char *path, const char *label, sq_t **out, lob_err_t 
    * its reader): wait for the other one instead of failing, and let
    * readers go on while one writes (WAL). */
   sqlite3_busy_timeout(q->db, SQ_BUSY_MS);
-  if ((st = sq_exec(q, "set pragmas",
-                    "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; "
-                    "PRAGMA synchronous = NORMAL",
-                    err)) != LOB_OK)
-    goto fail;
+  /* Switching a new file to WAL needs it alone for a moment: when several
+   * processes open a new database at once, SQLite may answer "locked" at
+   * once instead of waiting in the busy handler (waiting could deadlock).
+   * So "locked" here is tried again, for as long as the busy timeout. */
+  for (int waited = 0;; waited += 5) {
+    st = sq_exec(q, "set pragmas",
+                 "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; "
+                 "PRAGMA synchronous = NORMAL",
+                 err);
+    if (st == LOB_OK) break;
+    if ((sqlite3_errcode(q->db) & 0xff) != SQLITE_BUSY || waited >= SQ_BUSY_MS) goto fail;
+    sqlite3_sleep(5);
+  }
   *out = q;
   return LOB_OK;
 fail:
